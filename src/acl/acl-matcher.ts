@@ -89,7 +89,7 @@ class Program {
         continue;
       }
       let op = STAR;
-      for (; i < text.length && (text[i] === '*' || text[i] === '#'); i++) if (text[i] === '#') op = HASH;
+      for (; i < text.length && (text[i] === '*' || text[i] === '#'); i++) 
       i--;
       this.emit(op, 0);
     }

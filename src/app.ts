@@ -1,0 +1,70 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Container } from './container.ts';
+import { DomainError } from './errors/domain-error.ts';
+import './http/auth-context.ts';
+import { buildAuthHook } from './http/auth-hook.ts';
+import { handleError } from './http/error-handler.ts';
+import { registerJsonBody } from './http/json-body.ts';
+import { registerValidators } from './http/validators.ts';
+import { apiSpecRoutes } from './status/api-spec-routes.ts';
+import { statusRoutes } from './status/status-routes.ts';
+import { refreshTokenRoutes } from './tokens/refresh-token-routes.ts';
+import { sessionRoutes } from './tokens/session-routes.ts';
+import { tokenRoutes } from './tokens/token-routes.ts';
+import { userRoutes } from './users/user-routes.ts';
+
+/** wazo-auth's API version prefix. */
+export const API_PREFIX = '/0.1';
+
+/**
+ * Builds the HTTP application around a container; never listens (tests use it over loopback,
+ * main.ts binds it). The route list is written out here, in the order it is registered.
+ */
+export async function buildApp(container: Container): Promise<FastifyInstance> {
+  const { config } = container;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: container.log as FastifyBaseLogger,
+    bodyLimit: config.http.body_limit_bytes,
+    trustProxy: config.http.trusted_proxies.length > 0 ? [...config.http.trusted_proxies] : false,
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+  });
+  registerValidators(app);
+  registerJsonBody(app);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(() => {
+    throw new DomainError('not-found');
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.removeHeader('x-powered-by');
+  });
+  app.addHook('preValidation', buildAuthHook({ tokenCheck: container.tokenCheck, ...container.repositories }));
+
+  const prefix = `${config.http.path_prefix}${API_PREFIX}`;
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Gatehouse', version: '0.1', description: 'wazo-auth compatible identity and token server' },
+      servers: [{ url: prefix }],
+      components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
+    },
+    transform: ({ schema, url }) => ({ schema: schema as never, url: url.startsWith(prefix) ? url.slice(prefix.length) || '/' : url }),
+  });
+  await app.register(
+    async (api) => {
+      await api.register(tokenRoutes, {
+        tokenService: container.tokenService,
+        tokenCheck: container.tokenCheck,
+        maxExpirationSeconds: config.max_token_lifetime_seconds,
+      });
+      await api.register(refreshTokenRoutes, { refreshTokenService: container.refreshTokenService });
+      await api.register(sessionRoutes, { sessionService: container.sessionService });
+      await api.register(userRoutes, { userService: container.userService });
+      await api.register(statusRoutes, { ping: () => container.storage.ping(), backends: ['wazo_user'] });
+      await api.register(apiSpecRoutes);
+    },
+    { prefix },
+  );
+  return app;
+}

@@ -1,0 +1,195 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/**
+ * The whole configuration, one TypeBox schema: defaults, descriptions and types live here and
+ * nowhere else. docs/config.md and the README table are generated from it, and every leaf can be
+ * set from YAML or from a `GATEHOUSE_*` variable named after its path (see config-env.ts).
+ * Names follow wazo-auth's config.yml where an equivalent option exists.
+ */
+
+const Secret = (description: string) =>
+  Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null, description, secret: true });
+
+const PolicyDefinition = Type.Object(
+  {
+    acl: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { default: [] }),
+    description: Type.Union([Type.String(), Type.Null()], { default: null }),
+  },
+  { additionalProperties: false },
+);
+
+const HttpConfig = Type.Object(
+  {
+    body_limit_bytes: Type.Integer({
+      minimum: 1024,
+      maximum: 10_485_760,
+      default: 65_536,
+      description: 'Largest request body accepted; larger bodies get 413.',
+    }),
+    trusted_proxies: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted for remote_addr ' +
+        '(wazo-auth trusts one hop unconditionally; Gatehouse trusts none unless listed).',
+    }),
+    path_prefix: Type.String({
+      default: '',
+      pattern: '^(/[A-Za-z0-9._~-]+)*$',
+      description: 'Extra path prefix served before /0.1, e.g. /api/auth as behind the Wazo nginx.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const BootstrapConfig = Type.Object(
+  {
+    username: Type.String({
+      minLength: 1,
+      maxLength: 256,
+      default: 'admin',
+      description: 'Username of the first administrator, created on first start with the `#` ACL.',
+    }),
+    password: Secret(
+      'Password of the first administrator. When unset, one is generated on first start, printed once ' +
+        'and saved to <data_dir>/bootstrap-password (mode 0600).',
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const RefreshTokenConfig = Type.Object(
+  {
+    reuse_on_relogin: Type.Boolean({
+      default: true,
+      description:
+        'Return the existing refresh token on a non-mobile offline re-login with the same client_id ' +
+        '(wazo-auth behaviour). Needs the value kept encrypted; when false each login mints a new one.',
+    }),
+    encryption_key: Secret(
+      'Base64 of 32 bytes: the AES-256-GCM key protecting refresh tokens kept for re-login. When unset, ' +
+        'a key is generated into <data_dir>/refresh-token.key. Every instance on one PostgreSQL needs the same key.',
+    ),
+    max_idle_seconds: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Refresh tokens unused for this long stop working (0: never, as wazo-auth).',
+    }),
+    max_lifetime_seconds: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Refresh tokens older than this stop working (0: never, as wazo-auth).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const PasswordConfig = Type.Object(
+  {
+    min_length: Type.Integer({
+      minimum: 1,
+      maximum: 128,
+      default: 8,
+      description: 'Shortest password accepted when a password is set through the API (decision D11).',
+    }),
+    max_length: Type.Integer({
+      minimum: 8,
+      maximum: 4096,
+      default: 1024,
+      description: 'Longest password accepted; longer ones are refused before any hashing.',
+    }),
+    argon2_memory_kib: Type.Integer({ minimum: 19_456, default: 19_456, description: 'argon2id memory cost.' }),
+    argon2_time_cost: Type.Integer({ minimum: 2, default: 2, description: 'argon2id iterations.' }),
+    hash_concurrency: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Password hashes computed at once (0: one per CPU core).',
+    }),
+    hash_queue_limit: Type.Integer({
+      minimum: 1,
+      default: 256,
+      description: 'Hashes allowed to wait; beyond it logins get 503 with Retry-After.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP server binds.' }),
+    port: Type.Integer({ minimum: 0, maximum: 65_535, default: 9497, description: 'HTTP port.' }),
+    database_url: Type.String({
+      pattern: '^(sqlite:|postgres://|postgresql://)',
+      default: 'sqlite:./data/gatehouse.db',
+      description: 'sqlite:<path> (embedded, the default; sqlite::memory: for tests) or postgres://user@host/db.',
+      secret: true,
+    }),
+    data_dir: Type.String({
+      minLength: 1,
+      default: './data',
+      description: 'Directory for generated secrets (bootstrap password, refresh-token key).',
+    }),
+    log_level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info', description: 'pino log level.' },
+    ),
+    xivo_uuid: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: null,
+      description: 'The stack UUID reported as xivo_uuid in tokens (wazo-auth reads XIVO_UUID).',
+    }),
+    default_token_lifetime: Type.Integer({
+      minimum: 1,
+      default: 7200,
+      description: 'Access-token lifetime in seconds when POST /token has no expiration.',
+    }),
+    max_token_lifetime_seconds: Type.Integer({
+      minimum: 1,
+      maximum: 315_360_000,
+      default: 315_360_000,
+      description: 'Largest expiration accepted by POST /token (decision D6; wazo-auth: 10 years).',
+    }),
+    max_user_concurrent_sessions: Type.Integer({
+      minimum: 1,
+      default: 100,
+      description: 'Sessions a user (purpose user or external_api) may hold; the next login gets 429.',
+    }),
+    token_cleanup_interval: Type.Number({
+      minimum: 0,
+      default: 60,
+      description: 'Seconds between runs of the expired-token purge (0 disables it).',
+    }),
+    token_cleanup_batch_size: Type.Integer({
+      minimum: 1,
+      default: 5000,
+      description: 'Rows handled per statement by the purge and the expire-soon notices.',
+    }),
+    default_user_policy: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: null,
+      description: 'Slug of a policy whose ACL is prepended to every user token.',
+    }),
+    default_policies: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$' }), PolicyDefinition, {
+      default: {},
+      description: 'Read-only policies created or updated in the top tenant at start: slug -> {acl, description}.',
+    }),
+    all_users_policies: Type.Record(Type.String({ minLength: 1 }), Type.Boolean(), {
+      default: {},
+      description: "Policy slugs attached to every tenant's wazo-all-users group: slug -> true|false.",
+    }),
+    update_policy_on_startup: Type.Boolean({
+      default: true,
+      description: 'Apply default_policies and all_users_policies at start.',
+    }),
+    shutdown_timeout_seconds: Type.Number({
+      minimum: 0,
+      maximum: 60,
+      default: 8,
+      description: 'On SIGTERM, how long in-flight requests may take before the process exits.',
+    }),
+    http: HttpConfig,
+    bootstrap: BootstrapConfig,
+    refresh_tokens: RefreshTokenConfig,
+    passwords: PasswordConfig,
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { readOrCreateSecret } from './bootstrap/data-dir-secrets.ts';
+import { type Clock, systemClock } from './clock/clock.ts';
+import type { Config } from './config/config-schema.ts';
+import { PasswordHasher } from './crypto/password-hasher.ts';
+import { SecretBox } from './crypto/secret-box.ts';
+import { type EventSink, FanOutEventSink } from './events/event-sink.ts';
+import { LogEventSink } from './events/log-event-sink.ts';
+import { GroupRepository } from './groups/group-repository.ts';
+import { buildLoggerOptions } from './logging/logger-options.ts';
+import { PolicyRepository } from './policies/policy-repository.ts';
+import { openStorage, type Storage, type StorageOptions } from './storage/database.ts';
+import { TenantRepository } from './tenants/tenant-repository.ts';
+import { Authenticator } from './tokens/authenticator.ts';
+import { ExpiryJob } from './tokens/expiry-job.ts';
+import { RefreshTokenIssuer } from './tokens/refresh-token-issuer.ts';
+import { RefreshTokenRepository } from './tokens/refresh-token-repository.ts';
+import { RefreshTokenService } from './tokens/refresh-token-service.ts';
+import { SessionRepository } from './tokens/session-repository.ts';
+import { SessionRevoker } from './tokens/session-revoker.ts';
+import { SessionService } from './tokens/session-service.ts';
+import { TokenCheckService } from './tokens/token-check-service.ts';
+import { TokenRepository } from './tokens/token-repository.ts';
+import { TokenService } from './tokens/token-service.ts';
+import { UserRepository } from './users/user-repository.ts';
+import { UserService } from './users/user-service.ts';
+
+export interface ContainerOptions {
+  clock?: Clock;
+  /** Extra sinks (tests pass a MemoryEventSink). */
+  eventSinks?: EventSink[];
+  logger?: Logger;
+  storage?: StorageOptions;
+}
+
+const REFRESH_TOKEN_KEY_FILE = 'refresh-token.key';
+
+/**
+ * The composition root: the only place that constructs repositories and services. Everything
+ * below receives exactly the slice of configuration and the dependencies it needs.
+ */
+export function buildContainer(config: Readonly<Config>, options: ContainerOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
+  const log = options.logger ?? pino(buildLoggerOptions(config.log_level));
+  const storage: Storage = openStorage(config.database_url, options.storage);
+  const { db } = storage;
+  const events = new FanOutEventSink([new LogEventSink(log), ...(options.eventSinks ?? [])], (error) =>
+    log.error({ err: error }, 'event sink failed'),
+  );
+
+  const tenants = new TenantRepository(db);
+  const users = new UserRepository(db);
+  const groups = new GroupRepository(db);
+  const policies = new PolicyRepository(db);
+  const tokens = new TokenRepository(db);
+  const sessions = new SessionRepository(db);
+  const refreshTokens = new RefreshTokenRepository(db);
+
+  const hasher = new PasswordHasher({
+    memoryKib: config.passwords.argon2_memory_kib,
+    timeCost: config.passwords.argon2_time_cost,
+    concurrency: config.passwords.hash_concurrency,
+    queueLimit: config.passwords.hash_queue_limit,
+  });
+  const revoker = new SessionRevoker({ sessions, events });
+  const tokenCheck = new TokenCheckService({ tokens, users, tenants, revoker, now });
+  const authenticator = new Authenticator({
+    users,
+    refreshTokens,
+    hasher,
+    log,
+    now,
+    refreshLimits: {
+      maxIdleSeconds: config.refresh_tokens.max_idle_seconds,
+      maxLifetimeSeconds: config.refresh_tokens.max_lifetime_seconds,
+    },
+  });
+  const refreshTokenIssuer = new RefreshTokenIssuer({
+    refreshTokens,
+    revoker,
+    events,
+    secretBox: new SecretBox(refreshTokenKey(config)),
+    reuseOnRelogin: config.refresh_tokens.reuse_on_relogin,
+    now,
+  });
+  const tokenService = new TokenService({
+    authenticator,
+    refreshTokenIssuer,
+    tokens,
+    sessions,
+    policies,
+    tenants,
+    events,
+    log,
+    now,
+    settings: {
+      xivoUuid: config.xivo_uuid,
+      defaultLifetimeSeconds: config.default_token_lifetime,
+      maxUserSessions: config.max_user_concurrent_sessions,
+      defaultUserPolicy: config.default_user_policy,
+    },
+  });
+
+  return {
+    config,
+    clock,
+    log,
+    storage,
+    events,
+    repositories: { tenants, users, groups, policies, tokens, sessions, refreshTokens },
+    hasher,
+    revoker,
+    tokenCheck,
+    tokenService,
+    refreshTokenService: new RefreshTokenService({ refreshTokens, users, tenants, revoker, events }),
+    sessionService: new SessionService({ sessions, users, tenants, revoker }),
+    userService: new UserService({
+      users,
+      groups,
+      tenants,
+      hasher,
+      revoker,
+      now,
+      passwordRules: { minLength: config.passwords.min_length, maxLength: config.passwords.max_length },
+    }),
+    expiryJob: new ExpiryJob({
+      sessions,
+      revoker,
+      events,
+      log,
+      now,
+      intervalSeconds: config.token_cleanup_interval,
+      batchSize: config.token_cleanup_batch_size,
+    }),
+  };
+}
+
+export type Container = ReturnType<typeof buildContainer>;
+
+/** The configured key, or one generated once into the data directory (decision D2). */
+function refreshTokenKey(config: Readonly<Config>): Buffer {
+  const encoded =
+    config.refresh_tokens.encryption_key ??
+    readOrCreateSecret(config.data_dir, REFRESH_TOKEN_KEY_FILE, () => randomBytes(32).toString('base64'));
+  const key = Buffer.from(encoded, 'base64');
+  if (key.length !== 32) throw new Error('refresh_tokens.encryption_key must be the base64 of 32 bytes');
+  return key;
+}

@@ -1,0 +1,41 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+/**
+ * A new access or refresh token: UUID-shaped (8-4-4-4-12 hex) so wazo clients and route patterns
+ * accept it, but with all 128 bits from the CSPRNG; a UUIDv4 keeps only 122 random bits (decision D4).
+ */
+export function newTokenValue(): string {
+  const hex = randomBytes(16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Identifiers that are not secrets (sessions, users, rows) are ordinary UUIDv4s. */
+export function newId(): string {
+  return randomUUID();
+}
+
+const TOKEN_SHAPE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Whether a presented value could be a token at all; anything else is refused before any lookup. */
+export function isTokenShaped(value: string): boolean {
+  return value.length === 36 && TOKEN_SHAPE.test(value);
+}
+
+/**
+ * What the database stores instead of a token: the SHA-256 of its canonical (lower-case) text, so
+ * a dump yields nothing that validates. Tokens carry 128 random bits, so no salt or slow hash is needed.
+ */
+export function digestToken(value: string): string {
+  return createHash('sha256').update(value.toLowerCase()).digest('hex');
+}
+
+/** The form wazo-auth logs tokens in: everything masked but the last 8 characters. */
+export function redactToken(value: string): string {
+  return `XXXXXXXX-XXXX-XXXX-XXXX-XXXX${value.slice(-8)}`;
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

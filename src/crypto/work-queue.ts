@@ -1,0 +1,37 @@
+/**
+ * A counting semaphore with a bounded waiting line. Password hashing goes through it so a burst of
+ * logins cannot occupy every libuv thread and queue without end: past the limit, callers are told
+ * at once (and answer 503 + Retry-After) instead of waiting forever.
+ */
+export class WorkQueue {
+  readonly #concurrency: number;
+  readonly #queueLimit: number;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(concurrency: number, queueLimit: number) {
+    this.#concurrency = Math.max(1, concurrency);
+    this.#queueLimit = queueLimit;
+  }
+
+  get depth(): number {
+    return this.#waiting.length;
+  }
+
+  /** Runs `task` when a slot frees up; returns null without running it when the line is full. */
+  async run<T>(task: () => Promise<T>): Promise<{ value: T } | null> {
+    if (this.#running >= this.#concurrency) {
+      if (this.#waiting.length >= this.#queueLimit) return null;
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running += 1;
+    }
+    try {
+      return { value: await task() };
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running -= 1;
+    }
+  }
+}

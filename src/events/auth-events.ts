@@ -1,0 +1,68 @@
+import type { DomainEvent } from './event-sink.ts';
+
+/** wazo-bus escapes these characters in routing-key variables. */
+export function escapeRoutingKeyPart(value: string): string {
+  return value.replaceAll('.', '__DOT__').replaceAll('#', '__HASH__').replaceAll('*', '__STAR__');
+}
+
+export interface SessionRef {
+  uuid: string;
+  tenantUuid: string;
+  userUuid: string | null;
+}
+
+export function sessionCreated(session: SessionRef, mobile: boolean): DomainEvent {
+  return {
+    name: 'auth_session_created',
+    routingKey: `auth.sessions.${escapeRoutingKeyPart(session.uuid)}.created`,
+    data: { uuid: session.uuid, tenant_uuid: session.tenantUuid, user_uuid: session.userUuid, mobile },
+    tenantUuid: session.tenantUuid,
+    userUuids: session.userUuid ? [session.userUuid] : [],
+  };
+}
+
+export function sessionDeleted(session: SessionRef): DomainEvent {
+  return {
+    name: 'auth_session_deleted',
+    routingKey: `auth.sessions.${escapeRoutingKeyPart(session.uuid)}.deleted`,
+    data: { uuid: session.uuid, user_uuid: session.userUuid, tenant_uuid: session.tenantUuid },
+    tenantUuid: session.tenantUuid,
+    userUuids: session.userUuid ? [session.userUuid] : [],
+  };
+}
+
+export function sessionExpireSoon(session: SessionRef): DomainEvent {
+  const user = escapeRoutingKeyPart(session.userUuid ?? 'None');
+  return {
+    name: 'auth_session_expire_soon',
+    routingKey: `auth.users.${user}.sessions.${escapeRoutingKeyPart(session.uuid)}.expire_soon`,
+    data: { uuid: session.uuid, user_uuid: session.userUuid, tenant_uuid: session.tenantUuid },
+    tenantUuid: session.tenantUuid,
+    userUuids: session.userUuid ? [session.userUuid] : [],
+  };
+}
+
+export interface RefreshTokenRef {
+  clientId: string;
+  userUuid: string;
+  tenantUuid: string;
+  mobile: boolean;
+}
+
+function refreshTokenEvent(suffix: 'created' | 'deleted', token: RefreshTokenRef): DomainEvent {
+  return {
+    name: `auth_refresh_token_${suffix}`,
+    routingKey: `auth.users.${escapeRoutingKeyPart(token.userUuid)}.tokens.${escapeRoutingKeyPart(token.clientId)}.${suffix}`,
+    data: {
+      client_id: token.clientId,
+      user_uuid: token.userUuid,
+      tenant_uuid: token.tenantUuid,
+      mobile: token.mobile,
+    },
+    tenantUuid: token.tenantUuid,
+    userUuids: [token.userUuid],
+  };
+}
+
+export const refreshTokenCreated = (t: RefreshTokenRef) => refreshTokenEvent('created', t);
+export const refreshTokenDeleted = (t: RefreshTokenRef) => refreshTokenEvent('deleted', t);

@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.ts';
+import type { DatabaseSchema } from './tables.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<DatabaseSchema>;
+
+/** The one seam between Gatehouse and its two engines; nothing outside storage/ knows which is in use. */
+export interface Storage {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** PostgreSQL schema to use (tests isolate themselves in throwaway schemas). */
+  pgSchema?: string;
+  poolSize?: number;
+}
+
+const INT8_OID = 20;
+
+export function openStorage(url: string, options: StorageOptions = {}): Storage {
+  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url, options);
+}
+
+function openSqlite(path: string): Storage {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new SQLite(path);
+  // WAL lets checks read while a login writes; FULL sync makes every acknowledged write survive a
+  // crash (a 2xx means committed); busy_timeout covers the CLI writing while the server runs.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new SqliteDialect({ database }),
+    plugins: [new SqliteBooleanPlugin()],
+  });
+  return {
+    db,
+    dialect: 'sqlite',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, options: StorageOptions): Storage {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    options: options.pgSchema ? `-c search_path=${options.pgSchema}` : undefined,
+    // Times are bigint milliseconds; they fit a JS number exactly, so parse int8 as a number.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
+    },
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

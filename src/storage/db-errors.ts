@@ -1,0 +1,39 @@
+/**
+ * Translates driver errors of both engines into what the domain cares about. Only storage/ knows
+ * SQLite's and PostgreSQL's error codes (wazo-auth checks pg codes all over its DAO).
+ */
+
+interface DriverError {
+  code?: unknown;
+  constraint?: unknown;
+  message?: unknown;
+}
+
+/** Names the violated unique index or constraint (or the column list on SQLite), or null. */
+export function uniqueViolation(error: unknown): string | null {
+  const e = error as DriverError;
+  if (e?.code === '23505') return String(e.constraint ?? '');
+  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return String(e.message ?? '').replace(/^UNIQUE constraint failed: /, '');
+  }
+  return null;
+}
+
+const PG_UNAVAILABLE_CLASSES = ['08', '53', '57', '58'];
+const NODE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const SQLITE_UNAVAILABLE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|NOMEM|CORRUPT)/;
+
+/**
+ * True when the database could not answer (down, unreachable, disk full, overloaded): the request
+ * must fail with 503 and nothing may be assumed about the data.
+ */
+export function isStorageUnavailable(error: unknown): boolean {
+  const e = error as DriverError;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (SQLITE_UNAVAILABLE.test(code) || NODE_NETWORK_CODES.has(code)) return true;
+  if (/^[0-9A-Z]{5}$/.test(code)) return PG_UNAVAILABLE_CLASSES.includes(code.slice(0, 2));
+  const message = String(e?.message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|driver has already been destroyed/i.test(
+    message,
+  );
+}

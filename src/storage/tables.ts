@@ -1,0 +1,144 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row types of every table. Names follow wazo-auth's schema where practical so its data can be
+ * imported; the differences are deliberate: secrets are stored as SHA-256 digests (`token_hash`),
+ * times are 64-bit millisecond epochs, JSON lives in text columns, and a policy's ACL entries are
+ * rows of `auth_policy_access` rather than a global dictionary.
+ * Booleans are real booleans on PostgreSQL and 0/1 on SQLite; read them through `toBool`.
+ */
+export type DbBool = boolean | number;
+
+export interface TenantTable {
+  uuid: string;
+  name: string | null;
+  slug: string;
+  phone: string | null;
+  contact_uuid: string | null;
+  parent_uuid: string;
+  default_authentication_method: string;
+  created_at: number;
+}
+
+export interface UserTable {
+  uuid: string;
+  username: string | null;
+  /** PHC string for argon2id; lower-case hex of the PBKDF2 key for hashes imported from wazo-auth. */
+  password_hash: string | null;
+  /** Hex of wazo-auth's PBKDF2 salt; null for argon2id hashes (the PHC string carries its salt). */
+  password_salt: string | null;
+  firstname: string | null;
+  lastname: string | null;
+  enabled: DbBool;
+  tenant_uuid: string;
+  purpose: string;
+  authentication_method: string;
+  created_at: number;
+}
+
+export interface EmailTable {
+  uuid: string;
+  address: string;
+  confirmed: DbBool;
+  main: DbBool;
+  user_uuid: string;
+}
+
+export interface GroupTable {
+  uuid: string;
+  name: string;
+  slug: string;
+  tenant_uuid: string;
+  system_managed: DbBool;
+}
+
+export interface UserGroupTable {
+  group_uuid: string;
+  user_uuid: string;
+}
+
+export interface PolicyTable {
+  uuid: string;
+  name: string;
+  slug: string;
+  description: string | null;
+  tenant_uuid: string;
+  config_managed: DbBool;
+  shared: DbBool;
+}
+
+export interface PolicyAccessTable {
+  policy_uuid: string;
+  access: string;
+}
+
+export interface GroupPolicyTable {
+  group_uuid: string;
+  policy_uuid: string;
+}
+
+export interface UserPolicyTable {
+  user_uuid: string;
+  policy_uuid: string;
+}
+
+export interface SessionTable {
+  uuid: string;
+  tenant_uuid: string;
+  /** The token's auth_id when it is a user UUID; kept here so per-user session queries need no join. */
+  user_uuid: string | null;
+  mobile: DbBool;
+  created_at: number;
+}
+
+export interface TokenTable {
+  token_hash: string;
+  session_uuid: string;
+  auth_id: string;
+  pbx_user_uuid: string | null;
+  xivo_uuid: string | null;
+  issued_at_ms: number;
+  expires_at_ms: number;
+  metadata: string;
+  user_agent: string;
+  remote_addr: string;
+  acl: string;
+  refresh_token_uuid: string | null;
+  expire_soon_notified: Generated<DbBool>;
+}
+
+export interface RefreshTokenTable {
+  uuid: string;
+  token_hash: string;
+  /** AES-256-GCM ciphertext, only so a non-mobile re-login can hand the same value back (D2). */
+  token_ciphertext: string | null;
+  client_id: string;
+  user_uuid: string;
+  backend: string;
+  login: string;
+  user_agent: string;
+  remote_addr: string;
+  mobile: DbBool;
+  metadata: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface DatabaseSchema {
+  auth_tenant: TenantTable;
+  auth_user: UserTable;
+  auth_email: EmailTable;
+  auth_group: GroupTable;
+  auth_user_group: UserGroupTable;
+  auth_policy: PolicyTable;
+  auth_policy_access: PolicyAccessTable;
+  auth_group_policy: GroupPolicyTable;
+  auth_user_policy: UserPolicyTable;
+  auth_session: SessionTable;
+  auth_token: TokenTable;
+  auth_refresh_token: RefreshTokenTable;
+}
+
+export function toBool(value: DbBool): boolean {
+  return value === true || value === 1;
+}

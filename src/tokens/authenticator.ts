@@ -1,0 +1,111 @@
+import type { Logger } from 'pino';
+import type { PasswordHasher } from '../crypto/password-hasher.ts';
+import { digestToken, isTokenShaped } from '../crypto/token-values.ts';
+import { DomainError } from '../errors/domain-error.ts';
+import type { LoginCandidate } from '../users/user.ts';
+import type { UserRepository } from '../users/user-repository.ts';
+import type { RefreshTokenRepository } from './refresh-token-repository.ts';
+import type { RefreshToken } from './token.ts';
+import type { TokenRequest } from './token-request.ts';
+
+export interface Credentials {
+  login: string;
+  password: string;
+}
+
+export interface LoginAttempt {
+  request: TokenRequest;
+  credentials: Credentials | null;
+  remoteAddr: string;
+  userAgent: string;
+}
+
+export interface Principal {
+  user: LoginCandidate;
+  /** The login name used (or stored on the refresh token used). */
+  login: string;
+  /** Set for a refresh-token login. */
+  refreshToken: RefreshToken | null;
+}
+
+export interface AuthenticatorDeps {
+  users: UserRepository;
+  refreshTokens: RefreshTokenRepository;
+  hasher: PasswordHasher;
+  log: Logger;
+  now: () => number;
+  refreshLimits: { maxIdleSeconds: number; maxLifetimeSeconds: number };
+}
+
+/** The only method this server verifies itself; ldap and saml users are refused until those land. */
+const NATIVE = 'native';
+
+/**
+ * Chooses the authentication method from the request shape (wazo §3.2 step 4) and verifies it.
+ * Every failure is the same 401 "Authentication Failed"; the reason goes only to the log.
+ */
+export class Authenticator {
+  readonly #deps: AuthenticatorDeps;
+
+  constructor(deps: AuthenticatorDeps) {
+    this.#deps = deps;
+  }
+
+  async authenticate(attempt: LoginAttempt): Promise<Principal> {
+    const { request, credentials } = attempt;
+    if (request.refreshToken && request.clientId) {
+      return this.#withRefreshToken(attempt, request.refreshToken, request.clientId);
+    }
+    if (request.samlSessionId || request.domainName || request.tenantId) {
+      // These select the SAML or LDAP methods, which this server does not provide.
+      throw this.#fail(attempt, credentials?.login ?? null, 'authentication method not available');
+    }
+    if (credentials) return this.#withPassword(attempt, credentials);
+    throw this.#fail(attempt, null, 'no credentials');
+  }
+
+  async #withPassword(attempt: LoginAttempt, credentials: Credentials): Promise<Principal> {
+    const user = await this.#deps.users.findLoginCandidate(credentials.login);
+    const verdict = await this.#deps.hasher.verify(credentials.password, user?.password ?? null);
+    if (!user || !verdict.ok) throw this.#fail(attempt, credentials.login, 'unknown login or wrong password');
+    if (user.effectiveMethod !== NATIVE) {
+      throw this.#fail(attempt, credentials.login, `user authentication method is ${user.effectiveMethod}`);
+    }
+    if (verdict.upgraded && user.password) {
+      await this.#deps.users.upgradePassword(user.uuid, user.password.hash, verdict.upgraded);
+    }
+    return { user, login: credentials.login, refreshToken: null };
+  }
+
+  async #withRefreshToken(attempt: LoginAttempt, value: string, clientId: string): Promise<Principal> {
+    const token = isTokenShaped(value)
+      ? await this.#deps.refreshTokens.findByDigest(digestToken(value), clientId)
+      : null;
+    if (!token) throw this.#fail(attempt, null, 'unknown refresh token for this client_id');
+    if (this.#isStale(token)) throw this.#fail(attempt, token.login, 'refresh token expired');
+    const user = await this.#deps.users.getLoginCandidate(token.userUuid);
+    if (!user?.enabled) throw this.#fail(attempt, token.login, 'user disabled or deleted');
+    if (user.effectiveMethod !== NATIVE) {
+      throw this.#fail(attempt, token.login, `user authentication method is ${user.effectiveMethod}`);
+    }
+    await this.#deps.refreshTokens.touch(token.uuid, this.#deps.now());
+    return { user, login: token.login, refreshToken: token };
+  }
+
+  /** Decision D1: refresh tokens never expire unless the operator sets idle or absolute limits. */
+  #isStale(token: RefreshToken): boolean {
+    const { maxIdleSeconds, maxLifetimeSeconds } = this.#deps.refreshLimits;
+    const now = this.#deps.now();
+    const lastUse = token.lastUsedAtMs ?? token.createdAtMs;
+    if (maxIdleSeconds > 0 && now - lastUse > maxIdleSeconds * 1000) return true;
+    return maxLifetimeSeconds > 0 && now - token.createdAtMs > maxLifetimeSeconds * 1000;
+  }
+
+  #fail(attempt: LoginAttempt, login: string | null, reason: string): DomainError {
+    this.#deps.log.info(
+      { login, remote_addr: attempt.remoteAddr, user_agent: attempt.userAgent, reason },
+      'authentication failed',
+    );
+    return new DomainError('authentication-failed');
+  }
+}

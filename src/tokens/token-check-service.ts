@@ -1,0 +1,86 @@
+import { type CompiledAcl, compileAcl } from '../acl/acl-matcher.ts';
+import { digestToken, isTokenShaped } from '../crypto/token-values.ts';
+import { DomainError } from '../errors/domain-error.ts';
+import type { TenantRepository } from '../tenants/tenant-repository.ts';
+import type { UserRepository } from '../users/user-repository.ts';
+import type { SessionRevoker } from './session-revoker.ts';
+import { type AccessToken, isExpired, isUuid, SERVER_AUTH_ID } from './token.ts';
+import type { TokenRepository } from './token-repository.ts';
+
+export interface TokenCheckDeps {
+  tokens: TokenRepository;
+  users: UserRepository;
+  tenants: TenantRepository;
+  revoker: SessionRevoker;
+  now: () => number;
+}
+
+export interface ValidToken {
+  record: AccessToken;
+  acl: CompiledAcl;
+}
+
+/**
+ * The token checks every service of the platform calls (wazo §3.6): unknown or expired → 404,
+ * scope refused → 403, tenant refused → 403. A refresh token is not an access token, so it is
+ * simply unknown here (§3.5).
+ */
+export class TokenCheckService {
+  readonly #deps: TokenCheckDeps;
+
+  constructor(deps: TokenCheckDeps) {
+    this.#deps = deps;
+  }
+
+  /** Finds a live token, or null. Shared by the check routes and the management auth hook. */
+  async find(value: string): Promise<ValidToken | null> {
+    if (!isTokenShaped(value)) return null;
+    const record = await this.#deps.tokens.findByDigest(digestToken(value));
+    if (!record || isExpired(record, this.#deps.now())) return null;
+    return { record, acl: compileAcl(record.acl, { authId: record.authId, sessionUuid: record.sessionUuid }) };
+  }
+
+  async check(value: string, query: { scope?: string; tenant?: string }): Promise<AccessToken> {
+    const token = await this.#require(value);
+    if (query.scope !== undefined && !token.acl.grants(query.scope)) {
+      throw new DomainError('missing-scope', { message: `Unauthorized for ${transliterate(query.scope)}` });
+    }
+    if (query.tenant !== undefined) await this.#checkTenant(token.record, query.tenant);
+    return token.record;
+  }
+
+  async checkScopes(value: string, scopes: readonly string[], tenant?: string): Promise<Record<string, boolean>> {
+    const token = await this.#require(value);
+    const result: Record<string, boolean> = {};
+    for (const scope of new Set(scopes)) result[scope] = token.acl.grants(scope);
+    if (tenant !== undefined) await this.#checkTenant(token.record, tenant);
+    return result;
+  }
+
+  /** DELETE /token/{t}: always succeeds, known or not (wazo §3.6, decision D14). */
+  async revoke(value: string): Promise<void> {
+    if (isTokenShaped(value)) await this.#deps.revoker.revokeToken(digestToken(value));
+  }
+
+  async #require(value: string): Promise<ValidToken> {
+    const token = await this.find(value);
+    if (!token) throw new DomainError('no-such-token');
+    return token;
+  }
+
+  /** The token's user must live in `tenant` or a descendant of it; server tokens pass (wazo §3.8). */
+  async #checkTenant(record: AccessToken, tenant: string): Promise<void> {
+    if (record.authId === SERVER_AUTH_ID) return;
+    const user = isUuid(record.authId) ? await this.#deps.users.getLoginCandidate(record.authId) : null;
+    const allowed = user !== null && isUuid(tenant) && (await this.#deps.tenants.isInSubtree(user.tenantUuid, tenant));
+    if (!allowed) throw new DomainError('forbidden-tenant', { message: `Unauthorized for tenant ${tenant}` });
+  }
+}
+
+/** wazo-auth puts the refused scope in an ASCII-only message; accents are folded, the rest dropped. */
+function transliterate(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/g, '');
+}

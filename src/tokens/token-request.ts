@@ -1,0 +1,114 @@
+import { DomainError } from '../errors/domain-error.ts';
+
+/** A validated POST /token body (wazo §2.1). */
+export interface TokenRequest {
+  expirationSeconds: number | null;
+  accessType: 'online' | 'offline';
+  clientId: string | null;
+  refreshToken: string | null;
+  samlSessionId: string | null;
+  backend: string;
+  domainName: string | null;
+  tenantId: string | null;
+}
+
+type FieldErrors = Record<string, string[]>;
+
+const MAX_STRING = 1024;
+
+/**
+ * Validates the body with wazo-auth's rules, including marshmallow's lenient integers for
+ * `expiration` (numeric strings accepted, floats truncated, booleans and null refused). Unknown
+ * fields are dropped. Failures are a 400 whose reason lists every field, in the style of the
+ * Python dict wazo-auth puts there.
+ */
+export function parseTokenRequest(body: unknown, maxExpirationSeconds: number): TokenRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalid({ _schema: ['Invalid input type.'] });
+  }
+  const input = body as Record<string, unknown>;
+  const errors: FieldErrors = {};
+  const request: TokenRequest = {
+    expirationSeconds: parseExpiration(input.expiration, maxExpirationSeconds, errors),
+    accessType: parseAccessType(input.access_type, errors),
+    clientId: parseString(input, 'client_id', errors),
+    refreshToken: parseString(input, 'refresh_token', errors),
+    samlSessionId: parseString(input, 'saml_session_id', errors),
+    backend: parseString(input, 'backend', errors) ?? 'wazo_user',
+    domainName: parseString(input, 'domain_name', errors),
+    tenantId: parseString(input, 'tenant_id', errors),
+  };
+  checkCombinations(request, errors);
+  if (Object.keys(errors).length > 0) throw invalid(errors);
+  return request;
+}
+
+function parseExpiration(value: unknown, max: number, errors: FieldErrors): number | null {
+  if (value === undefined) return null;
+  const integer = lenientInteger(value);
+  if (integer === null) {
+    errors.expiration = [value === null ? 'Field may not be null.' : 'Not a valid integer.'];
+    return null;
+  }
+  if (integer < 1 || integer > max) {
+    errors.expiration = [`Must be greater than or equal to 1 and less than or equal to ${max}.`];
+    return null;
+  }
+  return integer;
+}
+
+function lenientInteger(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : null;
+  if (typeof value === 'string' && /^\s*[+-]?\d{1,15}\s*$/.test(value)) return Number.parseInt(value, 10);
+  return null;
+}
+
+function parseAccessType(value: unknown, errors: FieldErrors): 'online' | 'offline' {
+  if (value === undefined) return 'online';
+  if (value === 'online' || value === 'offline') return value;
+  errors.access_type = ['Must be one of: online, offline.'];
+  return 'online';
+}
+
+function parseString(input: Record<string, unknown>, field: string, errors: FieldErrors): string | null {
+  const value = input[field];
+  if (value === undefined) return null;
+  if (typeof value !== 'string') {
+    errors[field] = [value === null ? 'Field may not be null.' : 'Not a valid string.'];
+    return null;
+  }
+  if (value.length < 1 || value.length > MAX_STRING) {
+    errors[field] = [`Length must be between 1 and ${MAX_STRING}.`];
+    return null;
+  }
+  return value;
+}
+
+function checkCombinations(request: TokenRequest, errors: FieldErrors): void {
+  const schema: string[] = [];
+  if (request.accessType === 'offline' && !request.clientId) {
+    schema.push('"client_id" must be specified when using "access_type" is "offline"');
+  }
+  if (request.accessType === 'offline' && request.refreshToken) {
+    schema.push('cannot use the "offline" "access_type" when using a "refresh_token"');
+  }
+  if (request.refreshToken && !request.clientId) {
+    schema.push('"client_id" must be specified when using a "refresh_token"');
+  }
+  if (request.tenantId && request.domainName) schema.push('"tenant_id" and "domain_name" are mutually exclusive');
+  if (request.samlSessionId && request.refreshToken) {
+    schema.push('"saml_session_id" and "refresh_token" are mutually exclusive');
+  }
+  if (schema.length > 0) errors._schema = schema;
+}
+
+function invalid(errors: FieldErrors): DomainError {
+  return new DomainError('invalid-token-request', { message: pythonRepr(errors), details: errors });
+}
+
+/** Renders like Python's repr of a dict of lists, which is what wazo-auth sends as the reason. */
+function pythonRepr(errors: FieldErrors): string {
+  const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  const entries = Object.entries(errors).map(([k, v]) => `${quote(k)}: [${v.map(quote).join(', ')}]`);
+  return `{${entries.join(', ')}}`;
+}

@@ -1,0 +1,103 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { parseBasicCredentials } from '../http/basic-auth.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { requireBody } from '../http/json-body.ts';
+import type { TokenCheckService } from './token-check-service.ts';
+import { parseTokenRequest } from './token-request.ts';
+import {
+  RevokedResponse,
+  ScopesCheckBody,
+  ScopesCheckResult,
+  TokenCheckQuery,
+  TokenEnvelope,
+  TokenParams,
+  TokenRequestBody,
+} from './token-schemas.ts';
+import type { TokenService } from './token-service.ts';
+import { renderToken } from './token-view.ts';
+
+export interface TokenRoutesOptions {
+  tokenService: TokenService;
+  tokenCheck: TokenCheckService;
+  maxExpirationSeconds: number;
+}
+
+const tokenRoute = { config: { errorShape: 'legacy' as const }, schema: { tags: ['token'] } };
+
+/** Validation of POST /token is parseTokenRequest's own; the schema only documents the body. */
+const documentOnly = () => (value: unknown) => ({ value });
+
+/** wazo-auth's token plugin (§2.1, §3.6): create, check, read, revoke, scopes check. */
+export async function tokenRoutes(base: FastifyInstance, options: TokenRoutesOptions): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const { tokenService, tokenCheck } = options;
+
+  app.post(
+    '/token',
+    {
+      ...tokenRoute,
+      schema: { ...tokenRoute.schema, body: TokenRequestBody, response: { 200: TokenEnvelope } },
+      validatorCompiler: documentOnly,
+      preValidation: requireBody,
+    },
+    async (request, reply) => {
+      const issued = await tokenService.create({
+        request: parseTokenRequest(request.body, options.maxExpirationSeconds),
+        credentials: parseBasicCredentials(request.headers.authorization),
+        mobile: String(request.headers['wazo-session-type'] ?? '').toLowerCase() === 'mobile',
+        userAgent: String(request.headers['user-agent'] ?? ''),
+        remoteAddr: clientAddress(request),
+      });
+      noStore(reply).header('wazo-sessions-revoked', String(issued.sessionsRevoked));
+      return { data: renderToken(issued.token, issued.record, { precise: true, refreshToken: issued.refreshToken }) };
+    },
+  );
+
+  app.get(
+    '/token/:token',
+    {
+      ...tokenRoute,
+      schema: { ...tokenRoute.schema, params: TokenParams, querystring: TokenCheckQuery, response: { 200: TokenEnvelope } },
+    },
+    async (request, reply) => {
+      const record = await tokenCheck.check(request.params.token, request.query);
+      noStore(reply);
+      return { data: renderToken(request.params.token, record, { precise: false }) };
+    },
+  );
+
+  app.head(
+    '/token/:token',
+    { ...tokenRoute, schema: { ...tokenRoute.schema, params: TokenParams, querystring: TokenCheckQuery } },
+    async (request, reply) => {
+      await tokenCheck.check(request.params.token, request.query);
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete(
+    '/token/:token',
+    { ...tokenRoute, schema: { ...tokenRoute.schema, params: TokenParams, response: { 200: RevokedResponse } } },
+    async (request) => {
+      await tokenCheck.revoke(request.params.token);
+      return { data: { message: 'success' } };
+    },
+  );
+
+  app.post(
+    '/token/:token/scopes/check',
+    {
+      ...tokenRoute,
+      schema: { ...tokenRoute.schema, params: TokenParams, body: ScopesCheckBody, response: { 200: ScopesCheckResult } },
+      preValidation: requireBody,
+    },
+    async (request) => ({
+      scopes: await tokenCheck.checkScopes(request.params.token, request.body.scopes, request.body.tenant_uuid),
+    }),
+  );
+}
+
+function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+}

@@ -1,0 +1,158 @@
+import type { Logger } from 'pino';
+import { digestToken, newId, newTokenValue, redactToken } from '../crypto/token-values.ts';
+import { DomainError } from '../errors/domain-error.ts';
+import { sessionCreated } from '../events/auth-events.ts';
+import type { EventSink } from '../events/event-sink.ts';
+import type { PolicyRepository } from '../policies/policy-repository.ts';
+import type { TenantRepository } from '../tenants/tenant-repository.ts';
+import type { Authenticator, LoginAttempt, Principal } from './authenticator.ts';
+import type { RefreshTokenIssuer } from './refresh-token-issuer.ts';
+import type { SessionRepository } from './session-repository.ts';
+import type { AccessToken } from './token.ts';
+import type { TokenRepository } from './token-repository.ts';
+
+export interface TokenServiceDeps {
+  authenticator: Authenticator;
+  refreshTokenIssuer: RefreshTokenIssuer;
+  tokens: TokenRepository;
+  sessions: SessionRepository;
+  policies: PolicyRepository;
+  tenants: TenantRepository;
+  events: EventSink;
+  log: Logger;
+  now: () => number;
+  settings: {
+    xivoUuid: string | null;
+    defaultLifetimeSeconds: number;
+    maxUserSessions: number;
+    defaultUserPolicy: string | null;
+  };
+}
+
+export interface TokenCreation extends LoginAttempt {
+  mobile: boolean;
+}
+
+export interface IssuedToken {
+  token: string;
+  record: AccessToken;
+  refreshToken?: string;
+  sessionsRevoked: number;
+}
+
+/** POST /token (wazo §3.2): authenticate, enforce the session cap, snapshot the ACL, issue. */
+export class TokenService {
+  readonly #deps: TokenServiceDeps;
+
+  constructor(deps: TokenServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async create(creation: TokenCreation): Promise<IssuedToken> {
+    const principal = await this.#deps.authenticator.authenticate(creation);
+    await this.#enforceSessionLimit(principal);
+    const acl = await this.#effectiveAcl(principal);
+    const offline = creation.request.accessType === 'offline' && creation.request.clientId;
+    const refresh = offline
+      ? await this.#deps.refreshTokenIssuer.obtain({
+          userUuid: principal.user.uuid,
+          tenantUuid: principal.user.tenantUuid,
+          clientId: creation.request.clientId as string,
+          mobile: creation.mobile,
+          backend: creation.request.backend,
+          login: principal.login,
+          userAgent: creation.userAgent,
+          remoteAddr: creation.remoteAddr,
+        })
+      : null;
+    const value = newTokenValue();
+    const record = this.#newRecord(value, principal, acl, creation, refresh?.uuid ?? principal.refreshToken?.uuid);
+    await this.#deps.tokens.insertWithSession(
+      { uuid: record.sessionUuid, tenantUuid: principal.user.tenantUuid, userUuid: principal.user.uuid, mobile: creation.mobile },
+      record,
+      record.issuedAtMs,
+    );
+    this.#announce(principal, record, creation, value);
+    return { token: value, record, refreshToken: refresh?.value, sessionsRevoked: refresh?.sessionsRevoked ?? 0 };
+  }
+
+  /** wazo §3.2 step 7: purposes user and external_api hold at most N sessions; internal is exempt. */
+  async #enforceSessionLimit(principal: Principal): Promise<void> {
+    if (principal.user.purpose === 'internal') return;
+    const count = await this.#deps.sessions.countForUser(principal.user.uuid);
+    if (count >= this.#deps.settings.maxUserSessions) {
+      throw new DomainError('max-sessions', {
+        message: `User ${principal.user.uuid} has exceeded the maximum number of active sessions`,
+      });
+    }
+  }
+
+  async #effectiveAcl(principal: Principal): Promise<string[]> {
+    const slug = this.#deps.settings.defaultUserPolicy;
+    let defaultPolicyUuid: string | null = null;
+    if (slug) {
+      const top = await this.#deps.tenants.findTop();
+      defaultPolicyUuid = top ? await this.#deps.policies.findUuidBySlug(top.uuid, slug) : null;
+    }
+    return this.#deps.policies.effectiveAcl(principal.user.uuid, defaultPolicyUuid);
+  }
+
+  #newRecord(
+    value: string,
+    principal: Principal,
+    acl: string[],
+    creation: TokenCreation,
+    refreshTokenUuid: string | undefined,
+  ): AccessToken {
+    const { user } = principal;
+    const now = this.#deps.now();
+    const lifetime = creation.request.expirationSeconds ?? this.#deps.settings.defaultLifetimeSeconds;
+    const pbxUserUuid = user.purpose === 'user' ? user.uuid : null;
+    const xivoUuid = this.#deps.settings.xivoUuid;
+    return {
+      digest: digestToken(value),
+      sessionUuid: newId(),
+      sessionTenantUuid: user.tenantUuid,
+      mobile: creation.mobile,
+      authId: user.uuid,
+      pbxUserUuid,
+      xivoUuid,
+      issuedAtMs: now,
+      expiresAtMs: now + lifetime * 1000,
+      // Persistent metadata stored on the refresh token first; freshly computed keys win (wazo §3.1).
+      metadata: {
+        ...(principal.refreshToken?.metadata ?? {}),
+        uuid: user.uuid,
+        tenant_uuid: user.tenantUuid,
+        auth_id: user.uuid,
+        pbx_user_uuid: pbxUserUuid,
+        xivo_uuid: xivoUuid,
+        purpose: user.purpose,
+      },
+      userAgent: creation.userAgent,
+      remoteAddr: creation.remoteAddr,
+      acl,
+      refreshTokenUuid: refreshTokenUuid ?? null,
+    };
+  }
+
+  #announce(principal: Principal, record: AccessToken, creation: TokenCreation, value: string): void {
+    this.#deps.events.publish(
+      sessionCreated(
+        { uuid: record.sessionUuid, tenantUuid: record.sessionTenantUuid, userUuid: principal.user.uuid },
+        creation.mobile,
+      ),
+    );
+    this.#deps.log.info(
+      {
+        login: principal.login,
+        token: redactToken(value),
+        session_uuid: record.sessionUuid,
+        remote_addr: creation.remoteAddr,
+        user_agent: creation.userAgent,
+        method: principal.refreshToken ? 'refresh_token' : 'password',
+      },
+      'authentication succeeded',
+    );
+  }
+}

@@ -1,0 +1,53 @@
+/** An access token as stored (by digest), with the session it belongs to. */
+export interface AccessToken {
+  digest: string;
+  sessionUuid: string;
+  sessionTenantUuid: string;
+  mobile: boolean;
+  authId: string;
+  pbxUserUuid: string | null;
+  xivoUuid: string | null;
+  issuedAtMs: number;
+  expiresAtMs: number;
+  metadata: Record<string, unknown>;
+  userAgent: string;
+  remoteAddr: string;
+  acl: string[];
+  refreshTokenUuid: string | null;
+}
+
+export interface Session {
+  uuid: string;
+  tenantUuid: string;
+  userUuid: string | null;
+  mobile: boolean;
+}
+
+export interface RefreshToken {
+  uuid: string;
+  clientId: string;
+  userUuid: string;
+  tenantUuid: string;
+  backend: string;
+  login: string;
+  userAgent: string;
+  remoteAddr: string;
+  mobile: boolean;
+  metadata: Record<string, unknown>;
+  createdAtMs: number;
+  lastUsedAtMs: number | null;
+  ciphertext: string | null;
+}
+
+/** auth_id of tokens that belong to the server itself rather than a user (wazo §3.13). */
+export const SERVER_AUTH_ID = 'wazo-auth';
+
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID_SHAPE.test(value);
+}
+
+export function isExpired(token: { expiresAtMs: number }, nowMs: number): boolean {
+  return nowMs > token.expiresAtMs;
+}
