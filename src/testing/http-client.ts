@@ -1,0 +1,114 @@
+import { ADMIN_PASSWORD, ADMIN_USERNAME, type TestServer } from './test-server.ts';
+
+/** A plain HTTP client for the tests: real requests over loopback, JSON in and out. */
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+export interface RequestOptions {
+  method?: string;
+  token?: string;
+  tenant?: string;
+  body?: unknown;
+  /** Raw body text, sent as is (for malformed input). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export async function request(server: TestServer, path: string, options: RequestOptions = {}): Promise<HttpResult> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.token !== undefined) headers['X-Auth-Token'] = options.token;
+  if (options.tenant !== undefined) headers['Wazo-Tenant'] = options.tenant;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  const response = await fetch(`${server.api}${path}`, { method: options.method ?? 'GET', headers, body });
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+export function basic(login: string, password: string, encoding: BufferEncoding = 'utf8'): string {
+  return `Basic ${Buffer.from(`${login}:${password}`, encoding).toString('base64')}`;
+}
+
+export interface TokenData {
+  token: string;
+  refresh_token?: string;
+  session_uuid: string;
+  auth_id: string;
+  acl: string[];
+  metadata: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** POST /token with Basic credentials; returns the raw result. */
+export function postToken(
+  server: TestServer,
+  login: string,
+  password: string,
+  body: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  return request(server, '/token', {
+    method: 'POST',
+    body,
+    headers: { Authorization: basic(login, password), ...headers },
+  });
+}
+
+/** Logs in and returns the token data, failing the test on anything but 200. */
+export async function login(
+  server: TestServer,
+  loginName: string,
+  password: string,
+  body: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<TokenData> {
+  const result = await postToken(server, loginName, password, body, headers);
+  if (result.status !== 200) throw new Error(`login failed: ${result.status} ${result.text}`);
+  return (result.body as { data: TokenData }).data;
+}
+
+export async function adminToken(server: TestServer): Promise<string> {
+  return (await login(server, ADMIN_USERNAME, ADMIN_PASSWORD, { expiration: 7200 })).token;
+}
+
+export interface CreatedUser {
+  uuid: string;
+  username: string;
+  password: string;
+  tenant_uuid: string;
+  [key: string]: unknown;
+}
+
+let userCounter = 0;
+
+/** Creates a user through the API (as the admin unless a token is given). */
+export async function createUser(
+  server: TestServer,
+  fields: Record<string, unknown> = {},
+  options: { token?: string; tenant?: string } = {},
+): Promise<CreatedUser> {
+  userCounter += 1;
+  const password = (fields.password as string | undefined) ?? `pw-${userCounter}-${Math.random().toString(36).slice(2)}`;
+  const username = (fields.username as string | undefined) ?? `user-${userCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  const result = await request(server, '/users', {
+    method: 'POST',
+    token: options.token ?? (await adminToken(server)),
+    tenant: options.tenant,
+    body: { username, password, ...fields },
+  });
+  if (result.status !== 200) throw new Error(`user creation failed: ${result.status} ${result.text}`);
+  return { ...(result.body as CreatedUser), username, password };
+}
