@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Container } from './container.ts';
 import { DomainError } from './errors/domain-error.ts';
 import './http/auth-context.ts';
@@ -40,31 +40,43 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   app.addHook('onSend', async (_request, reply) => {
     reply.removeHeader('x-powered-by');
   });
-  app.addHook('preValidation', buildAuthHook({ tokenCheck: container.tokenCheck, ...container.repositories }));
+  app.addHook(
+    'preValidation',
+    buildAuthHook({ tokenCheck: container.tokenCheck, ...container.repositories }),
+  );
 
   const prefix = `${config.http.path_prefix}${API_PREFIX}`;
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Gatehouse', version: '0.1', description: 'wazo-auth compatible identity and token server' },
+      info: {
+        title: 'Gatehouse',
+        version: '0.1',
+        description: 'wazo-auth compatible identity and token server',
+      },
       servers: [{ url: prefix }],
       components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
     },
-    transform: ({ schema, url }) => ({ schema: schema as never, url: url.startsWith(prefix) ? url.slice(prefix.length) || '/' : url }),
+    transform: ({ schema, url }) => ({
+      schema: schema as never,
+      url: url.startsWith(prefix) ? url.slice(prefix.length) || '/' : url,
+    }),
   });
-  await app.register(
-    async (api) => {
-      await api.register(tokenRoutes, {
-        tokenService: container.tokenService,
-        tokenCheck: container.tokenCheck,
-        maxExpirationSeconds: config.max_token_lifetime_seconds,
-      });
-      await api.register(refreshTokenRoutes, { refreshTokenService: container.refreshTokenService });
-      await api.register(sessionRoutes, { sessionService: container.sessionService });
-      await api.register(userRoutes, { userService: container.userService });
-      await api.register(statusRoutes, { ping: () => container.storage.ping(), backends: ['wazo_user'] });
-      await api.register(apiSpecRoutes);
-    },
-    { prefix },
-  );
+  await app.register(apiRoutes(container), { prefix });
   return app;
+}
+
+/** Every wazo-auth plugin Gatehouse serves, under the API prefix. */
+function apiRoutes(container: Container): FastifyPluginAsync {
+  return async (api) => {
+    await api.register(tokenRoutes, {
+      tokenService: container.tokenService,
+      tokenCheck: container.tokenCheck,
+      maxExpirationSeconds: container.config.max_token_lifetime_seconds,
+    });
+    await api.register(refreshTokenRoutes, { refreshTokenService: container.refreshTokenService });
+    await api.register(sessionRoutes, { sessionService: container.sessionService });
+    await api.register(userRoutes, { userService: container.userService });
+    await api.register(statusRoutes, { ping: () => container.storage.ping(), backends: ['wazo_user'] });
+    await api.register(apiSpecRoutes);
+  };
 }

@@ -19,7 +19,12 @@ interface Case {
 }
 
 const cases: readonly Case[] = [
-  { name: 'C53 `#` grants anything, even the empty access', acl: ['#'], granted: ['', 'a', 'a.b.c', '.', 'é.#.*'], refused: [] },
+  {
+    name: 'C53 `#` grants anything, even the empty access',
+    acl: ['#'],
+    granted: ['', 'a', 'a.b.c', '.', 'é.#.*'],
+    refused: [],
+  },
   { name: 'C53 empty ACL refuses everything', acl: [], granted: [], refused: ['', 'a', '#'] },
   {
     name: 'C53 me substitution: `users.me.#` grants me and the auth id only',
@@ -56,7 +61,11 @@ const cases: readonly Case[] = [
     name: 'C53 edit is granted as update (deprecated suffix)',
     acl: ['auth.emails.X.confirm.edit'],
     granted: ['auth.emails.X.confirm.edit', 'auth.emails.X.confirm.update'],
-    refused: ['auth.emails.X.confirm.read', 'auth.emails.X.confirm.updat', 'auth.emails.X.confirm.editupdate'],
+    refused: [
+      'auth.emails.X.confirm.read',
+      'auth.emails.X.confirm.updat',
+      'auth.emails.X.confirm.editupdate',
+    ],
   },
   {
     name: 'C53 `*` matches one segment, possibly empty',
@@ -115,6 +124,12 @@ const cases: readonly Case[] = [
     refused: ['eric.x', 'aa.x', 'ü🙂', '\\.x'],
   },
   {
+    name: 'C53 non-ASCII through the NFA path',
+    acl: ['*.foo', 'éric.*'],
+    granted: ['.foo', 'é.foo', 'éric.x'],
+    refused: ['a.éoo', 'a.fooé', 'eric.x', 'éri.x', 'éric'],
+  },
+  {
     name: 'C53 substitutes are literal even with dots or metacharacters',
     acl: ['u.me.r'],
     subject: { authId: 'a.b+', sessionUuid: null },
@@ -130,12 +145,28 @@ describe('compileAcl (wazo-auth AccessCheck semantics)', () => {
       const subject = testCase.subject ?? SUBJECT;
       const acl = compileAcl(testCase.acl, subject);
       for (const access of testCase.granted) {
-        assert.equal(acl.grants(access), true, `${JSON.stringify(testCase.acl)} should grant ${JSON.stringify(access)}`);
-        assert.equal(referenceGrants(testCase.acl, subject, access), true, `reference disagrees on ${access}`);
+        assert.equal(
+          acl.grants(access),
+          true,
+          `${JSON.stringify(testCase.acl)} should grant ${JSON.stringify(access)}`,
+        );
+        assert.equal(
+          referenceGrants(testCase.acl, subject, access),
+          true,
+          `reference disagrees on ${access}`,
+        );
       }
       for (const access of testCase.refused) {
-        assert.equal(acl.grants(access), false, `${JSON.stringify(testCase.acl)} should refuse ${JSON.stringify(access)}`);
-        assert.equal(referenceGrants(testCase.acl, subject, access), false, `reference disagrees on ${access}`);
+        assert.equal(
+          acl.grants(access),
+          false,
+          `${JSON.stringify(testCase.acl)} should refuse ${JSON.stringify(access)}`,
+        );
+        assert.equal(
+          referenceGrants(testCase.acl, subject, access),
+          false,
+          `reference disagrees on ${access}`,
+        );
       }
     });
   }
@@ -144,10 +175,15 @@ describe('compileAcl (wazo-auth AccessCheck semantics)', () => {
     const pathological = [
       Array.from({ length: 30 }, () => '*a').join(''),
       Array.from({ length: 30 }, () => '*').join('a.'),
-      Array.from({ length: 30 }, () => '#a').join('') + '.b',
+      `${Array.from({ length: 30 }, () => '#a').join('')}.b`,
       `${'a*'.repeat(30)}.me.${'#a'.repeat(30)}`,
     ];
-    const required = [`${'a'.repeat(20_000)}.`, `${'a'.repeat(10_000)}!`, `${'a.'.repeat(10_000)}!`, `${'a#'.repeat(5_000)}`];
+    const required = [
+      `${'a'.repeat(20_000)}.`,
+      `${'a'.repeat(10_000)}!`,
+      `${'a.'.repeat(10_000)}!`,
+      `${'a#'.repeat(5_000)}`,
+    ];
     const started = performance.now();
     const acl = compileAcl(pathological, SUBJECT);
     for (const access of required) assert.equal(acl.grants(access), false);
@@ -167,7 +203,21 @@ const subjectArb = fc.constantFrom<AclSubject>(
 
 function segmentArb(subject: AclSubject): fc.Arbitrary<string> {
   const values = [subject.authId, subject.sessionUuid].filter((value): value is string => value !== null);
-  return fc.constantFrom('a', 'b', '', 'me', 'edit', 'update', 'my_session', '*', '#', 'a*', '*b', 'a#', ...values);
+  return fc.constantFrom(
+    'a',
+    'b',
+    '',
+    'me',
+    'edit',
+    'update',
+    'my_session',
+    '*',
+    '#',
+    'a*',
+    '*b',
+    'a#',
+    ...values,
+  );
 }
 
 function accessArb(subject: AclSubject): fc.Arbitrary<string> {
@@ -201,7 +251,11 @@ describe('compileAcl agrees with the wazo regex reference model', () => {
         const reversed = compileAcl([...entries].reverse(), subject);
         for (const access of required) {
           const expected = referenceGrants(entries, subject, access);
-          assert.equal(acl.grants(access), expected, `${JSON.stringify(entries)} vs ${JSON.stringify(access)}`);
+          assert.equal(
+            acl.grants(access),
+            expected,
+            `${JSON.stringify(entries)} vs ${JSON.stringify(access)}`,
+          );
           assert.equal(reversed.grants(access), expected, 'entry order must not matter');
         }
       }),

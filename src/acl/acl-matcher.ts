@@ -27,6 +27,7 @@ const MATCH = 4;
 
 const DOT_CODE = 0x2e;
 const HASH_CODE = 0x23;
+const STAR_CODE = 0x2a;
 
 /** A segment that is exactly a reserved word also matches its substitute (wazo `ReservedWord`). */
 function reservedSubstitute(segment: string, subject: AclSubject): string | null {
@@ -82,20 +83,24 @@ class Program {
 
   /** Literal text with wildcards. A run of wildcards is one node: `**` is `*`, and any `#` absorbs `*`. */
   private emitPattern(text: string): void {
-    for (let i = 0; i < text.length; i++) {
+    let i = 0;
+    while (i < text.length) {
       const code = text.charCodeAt(i);
-      if (code !== 0x2a && code !== HASH_CODE) {
+      if (code !== STAR_CODE && code !== HASH_CODE) {
         this.emit(CHAR, code);
+        i++;
         continue;
       }
       let op = STAR;
-      for (; i < text.length && (text[i] === '*' || text[i] === '#'); i++) 
-      i--;
+      for (; i < text.length && (text[i] === '*' || text[i] === '#'); i++) {
+        if (text[i] === '#') op = HASH;
+      }
       this.emit(op, 0);
     }
   }
 
-  /** Reserved segment: both branches are literal (wazo escapes the word; the substitute is escaped too). */
+  /** Reserved segment: both branches are literal text. wazo interpolates the substitute unescaped, which only
+   * differs for ids containing regex syntax; real ids are UUIDs, and literal is the safe reading. */
   private emitAlternation(word: string, substitute: string): void {
     const split = this.emit(SPLIT, 0);
     const exits: number[] = [];
@@ -128,7 +133,9 @@ class Program {
           size = this.close(state, following, size, generation);
         }
       }
-      [current, following] = [following, current];
+      const swap = current;
+      current = following;
+      following = swap;
       count = size;
     }
     for (let k = 0; k < count; k++) if (this.op[current[k]!] === MATCH) return true;
@@ -155,22 +162,29 @@ class Program {
 
   /** Adds `from` and its epsilon closure to a state set; iterative so long entries cannot blow the stack. */
   private close(from: number, into: Int32Array, size: number, generation: number): number {
-    const stack = this.stack;
+    const { marks, op, next, alt, stack } = this;
+    if (op[from] === CHAR) {
+      // Most transitions land on a plain character, which has no epsilon edges: skip the stack.
+      if (marks[from] === generation) return size;
+      marks[from] = generation;
+      into[size] = from;
+      return size + 1;
+    }
     let top = 0;
     let length = size;
     stack[top++] = from;
     while (top > 0) {
       const state = stack[--top]!;
-      if (this.marks[state] === generation) continue;
-      this.marks[state] = generation;
-      const op = this.op[state]!;
-      if (op === SPLIT) {
-        stack[top++] = this.alt[state]!;
-        stack[top++] = this.next[state]!;
+      if (marks[state] === generation) continue;
+      marks[state] = generation;
+      const code = op[state]!;
+      if (code === SPLIT) {
+        stack[top++] = alt[state]!;
+        stack[top++] = next[state]!;
         continue;
       }
       into[length++] = state;
-      if (op === STAR || op === HASH) stack[top++] = this.next[state]!;
+      if (code === STAR || code === HASH) stack[top++] = next[state]!;
     }
     return length;
   }
@@ -202,7 +216,7 @@ class EntrySet {
   matches(input: string): boolean {
     if (this.matchesAll || this.exact.has(input)) return true;
     for (const prefix of this.prefixes) if (input.startsWith(prefix)) return true;
-    return this.program !== null && this.program.matches(input);
+    return this.program?.matches(input) ?? false;
   }
 }
 
@@ -218,6 +232,7 @@ export function compileAcl(entries: readonly string[], subject: AclSubject): Com
     else positive.add(entry, subject);
   }
   return {
-    grants: (requiredAccess: string): boolean => !negative.matches(requiredAccess) && positive.matches(requiredAccess),
+    grants: (requiredAccess: string): boolean =>
+      !negative.matches(requiredAccess) && positive.matches(requiredAccess),
   };
 }

@@ -63,7 +63,11 @@ export async function ensureBootstrapAdmin(
   return reset(deps, existing, known);
 }
 
-async function create(deps: BootstrapAdminDeps, top: Tenant, known: string | null): Promise<BootstrapOutcome> {
+async function create(
+  deps: BootstrapAdminDeps,
+  top: Tenant,
+  known: string | null,
+): Promise<BootstrapOutcome> {
   const password = known ?? generatePassword();
   const uuid = newId();
   const groupUuid = await deps.groups.ensureAllUsersGroup(top.uuid);
@@ -88,7 +92,11 @@ async function create(deps: BootstrapAdminDeps, top: Tenant, known: string | nul
   return { userUuid: uuid, action: 'created', ...(known ? {} : saveGenerated(deps, password)) };
 }
 
-async function reset(deps: BootstrapAdminDeps, uuid: string, known: string | null): Promise<BootstrapOutcome> {
+async function reset(
+  deps: BootstrapAdminDeps,
+  uuid: string,
+  known: string | null,
+): Promise<BootstrapOutcome> {
   const password = known ?? generatePassword();
   await deps.users.setPassword(uuid, await deps.hasher.hash(password));
   await deps.users.setEnabled(uuid, true);
@@ -103,7 +111,10 @@ async function grantMasterPolicy(deps: BootstrapAdminDeps, top: Tenant, userUuid
 }
 
 function saveGenerated(deps: BootstrapAdminDeps, password: string) {
-  return { generatedPassword: password, passwordFile: writeSecret(deps.dataDir, BOOTSTRAP_PASSWORD_FILE, password) };
+  return {
+    generatedPassword: password,
+    passwordFile: writeSecret(deps.dataDir, BOOTSTRAP_PASSWORD_FILE, password),
+  };
 }
 
 /** 28 characters from the CSPRNG, letters and digits only, like wazo-auth-bootstrap's. */

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config-loader.ts';
 import { buildContainer } from '../container.ts';
 import { serve } from '../main.ts';
-import { migrateToLatest } from '../storage/migrator.ts';
 import { prepareDatabase } from '../startup.ts';
+import { migrateToLatest } from '../storage/migrator.ts';
 
 const USAGE = `Usage: gatehouse <command> [--help]
 
@@ -43,7 +43,9 @@ export async function runCli(argv: string[]): Promise<number> {
   });
   const command = positionals[0];
   if (!command || !(command in HELP)) {
-    (command ? process.stderr : process.stdout).write(`${command ? `unknown command: ${command}\n\n` : ''}${USAGE}\n`);
+    (command ? process.stderr : process.stdout).write(
+      `${command ? `unknown command: ${command}\n\n` : ''}${USAGE}\n`,
+    );
     return command || !values.help ? 2 : 0;
   }
   if (values.help) {
@@ -64,7 +66,9 @@ export async function runCli(argv: string[]): Promise<number> {
       const { admin } = await prepareDatabase(container, 'reset');
       process.stdout.write(`administrator "${config.bootstrap.username}": ${admin.action}\n`);
       if (admin.generatedPassword) {
-        process.stdout.write(`password: ${admin.generatedPassword}\n(saved in ${admin.passwordFile}, mode 0600)\n`);
+        process.stdout.write(
+          `password: ${admin.generatedPassword}\n(saved in ${admin.passwordFile}, mode 0600)\n`,
+        );
       }
     }
   } finally {

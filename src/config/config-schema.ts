@@ -97,7 +97,11 @@ const PasswordConfig = Type.Object(
       default: 1024,
       description: 'Longest password accepted; longer ones are refused before any hashing.',
     }),
-    argon2_memory_kib: Type.Integer({ minimum: 19_456, default: 19_456, description: 'argon2id memory cost.' }),
+    argon2_memory_kib: Type.Integer({
+      minimum: 19_456,
+      default: 19_456,
+      description: 'argon2id memory cost.',
+    }),
     argon2_time_cost: Type.Integer({ minimum: 2, default: 2, description: 'argon2id iterations.' }),
     hash_concurrency: Type.Integer({
       minimum: 0,
@@ -120,7 +124,8 @@ export const ConfigSchema = Type.Object(
     database_url: Type.String({
       pattern: '^(sqlite:|postgres://|postgresql://)',
       default: 'sqlite:./data/gatehouse.db',
-      description: 'sqlite:<path> (embedded, the default; sqlite::memory: for tests) or postgres://user@host/db.',
+      description:
+        'sqlite:<path> (embedded, the default; sqlite::memory: for tests) or postgres://user@host/db.',
       secret: true,
     }),
     data_dir: Type.String({
@@ -168,7 +173,8 @@ export const ConfigSchema = Type.Object(
     }),
     default_policies: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$' }), PolicyDefinition, {
       default: {},
-      description: 'Read-only policies created or updated in the top tenant at start: slug -> {acl, description}.',
+      description:
+        'Read-only policies created or updated in the top tenant at start: slug -> {acl, description}.',
     }),
     all_users_policies: Type.Record(Type.String({ minLength: 1 }), Type.Boolean(), {
       default: {},

@@ -24,7 +24,8 @@ export const ERROR_CATALOG = {
     status: 401,
     shape: 'legacy',
     message: 'Authentication Failed',
-    description: 'Login refused: unknown login, wrong password, disabled user, bad refresh token (one answer).',
+    description:
+      'Login refused: unknown login, wrong password, disabled user, bad refresh token (one answer).',
   },
   'invalid-token-request': {
     status: 400,

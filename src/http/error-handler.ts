@@ -15,7 +15,8 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     request.log.error({ err: error, code: domain.code }, 'request failed');
   }
   for (const [name, value] of Object.entries(domain.options.headers ?? {})) reply.header(name, value);
-  if (domain.code === 'method-not-allowed' || domain.code === 'not-found') reply.header('cache-control', 'no-store');
+  if (domain.code === 'method-not-allowed' || domain.code === 'not-found')
+    reply.header('cache-control', 'no-store');
   return reply.code(entry.status).send(renderError(domain, request));
 }
 
@@ -41,7 +42,8 @@ function toDomainError(error: FastifyError, request: FastifyRequest): DomainErro
   if (error.validation) return fromValidation(error, request);
   const code = FRAMEWORK_CODES[error.code ?? ''];
   if (code) return new DomainError(code);
-  if (isStorageUnavailable(error)) return new DomainError('storage-unavailable', { headers: { 'retry-after': '1' } });
+  if (isStorageUnavailable(error))
+    return new DomainError('storage-unavailable', { headers: { 'retry-after': '1' } });
   if (error instanceof SyntaxError) return new DomainError('invalid-json');
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new DomainError('bad-request');
@@ -70,7 +72,11 @@ function fromValidation(error: FastifyError, request: FastifyRequest): DomainErr
   const details: Record<string, unknown> = {};
   for (const issue of error.validation ?? []) {
     const field = fieldName(issue.instancePath, issue.params);
-    details[field] = { constraint_id: issue.keyword, constraint: issue.params, message: issue.message ?? 'invalid' };
+    details[field] = {
+      constraint_id: issue.keyword,
+      constraint: issue.params,
+      message: issue.message ?? 'invalid',
+    };
   }
   if (context === 'querystring') return new DomainError('invalid-list-param', { details });
   if (context === 'headers') return new DomainError('bad-request', { details });

@@ -24,7 +24,7 @@ export function registerJsonBody(app: FastifyInstance): void {
       done(new DomainError('invalid-json'), undefined);
       return;
     }
-    parseJson(request, text, (error, value) => {
+    void parseJson(request, text, (error, value) => {
       if (error) done(new DomainError('invalid-json'), undefined);
       else done(null, value === null ? {} : value);
     });

@@ -1,5 +1,5 @@
-import type { Db } from '../storage/database.ts';
 import { newId } from '../crypto/token-values.ts';
+import type { Db } from '../storage/database.ts';
 
 export interface PolicyDefinition {
   tenantUuid: string;

@@ -9,7 +9,9 @@ export function encodeJson(value: unknown): string {
 export function decodeJsonObject(text: string | null): Record<string, unknown> {
   if (!text) return {};
   const parsed: unknown = JSON.parse(text);
-  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : {};
 }
 
 export function decodeStringList(text: string): string[] {

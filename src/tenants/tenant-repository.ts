@@ -21,7 +21,11 @@ export class TenantRepository {
   }
 
   async get(uuid: string): Promise<Tenant | null> {
-    const row = await this.#db.selectFrom('auth_tenant').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('auth_tenant')
+      .selectAll()
+      .where('uuid', '=', uuid)
+      .executeTakeFirst();
     return row ? toTenant(row) : null;
   }
 

@@ -30,7 +30,11 @@ function entryToRegex(entry: string, subject: AclSubject): RegExp {
 }
 
 /** Reference `grants`: recompiles on every call, mirroring `AccessCheck.matches_required_access`. */
-export function referenceGrants(entries: readonly string[], subject: AclSubject, requiredAccess: string): boolean {
+export function referenceGrants(
+  entries: readonly string[],
+  subject: AclSubject,
+  requiredAccess: string,
+): boolean {
   const positive = entries.filter((e) => !e.startsWith('!')).map((e) => entryToRegex(e, subject));
   const negative = entries.filter((e) => e.startsWith('!')).map((e) => entryToRegex(e.slice(1), subject));
   if (negative.some((regex) => regex.test(requiredAccess))) return false;

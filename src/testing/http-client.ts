@@ -18,7 +18,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export async function request(server: TestServer, path: string, options: RequestOptions = {}): Promise<HttpResult> {
+export async function request(
+  server: TestServer,
+  path: string,
+  options: RequestOptions = {},
+): Promise<HttpResult> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.token !== undefined) headers['X-Auth-Token'] = options.token;
   if (options.tenant !== undefined) headers['Wazo-Tenant'] = options.tenant;
@@ -101,8 +105,11 @@ export async function createUser(
   options: { token?: string; tenant?: string } = {},
 ): Promise<CreatedUser> {
   userCounter += 1;
-  const password = (fields.password as string | undefined) ?? `pw-${userCounter}-${Math.random().toString(36).slice(2)}`;
-  const username = (fields.username as string | undefined) ?? `user-${userCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  const password =
+    (fields.password as string | undefined) ?? `pw-${userCounter}-${Math.random().toString(36).slice(2)}`;
+  const username =
+    (fields.username as string | undefined) ??
+    `user-${userCounter}-${Math.random().toString(36).slice(2, 8)}`;
   const result = await request(server, '/users', {
     method: 'POST',
     token: options.token ?? (await adminToken(server)),

@@ -47,7 +47,12 @@ export async function createTestDatabase(dialect: 'sqlite' | 'postgres'): Promis
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
   if (dialect === 'sqlite') {
-    return { dialect, url: `sqlite:${join(dataDir, 'gatehouse.db')}`, dataDir, dispose: async () => removeDir() };
+    return {
+      dialect,
+      url: `sqlite:${join(dataDir, 'gatehouse.db')}`,
+      dataDir,
+      dispose: async () => removeDir(),
+    };
   }
   const schema = `gh_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(`create schema ${schema}`);

@@ -48,7 +48,7 @@ export class ExpiryJob {
   }
 
   #tick(): void {
-    if (this.#running) return;
+    if (this.#running !== null) return;
     const started = this.#deps.now();
     this.#running = this.runOnce()
       .then(() => {

@@ -68,7 +68,10 @@ export class RefreshTokenRepository {
   }
 
   async listMobileOfUser(userUuid: string): Promise<RefreshToken[]> {
-    const rows = await this.#select().where('r.user_uuid', '=', userUuid).where('r.mobile', '=', true).execute();
+    const rows = await this.#select()
+      .where('r.user_uuid', '=', userUuid)
+      .where('r.mobile', '=', true)
+      .execute();
     return rows.map(toRefreshToken);
   }
 
@@ -100,12 +103,20 @@ export class RefreshTokenRepository {
   /** Deletes by row id; returns the rows this call deleted (none if another caller got there first). */
   async deleteByUuids(uuids: readonly string[]): Promise<string[]> {
     if (uuids.length === 0) return [];
-    const rows = await this.#db.deleteFrom('auth_refresh_token').where('uuid', 'in', uuids).returning('uuid').execute();
+    const rows = await this.#db
+      .deleteFrom('auth_refresh_token')
+      .where('uuid', 'in', uuids)
+      .returning('uuid')
+      .execute();
     return rows.map((r) => r.uuid);
   }
 
   async touch(uuid: string, nowMs: number): Promise<void> {
-    await this.#db.updateTable('auth_refresh_token').set({ last_used_at: nowMs }).where('uuid', '=', uuid).execute();
+    await this.#db
+      .updateTable('auth_refresh_token')
+      .set({ last_used_at: nowMs })
+      .where('uuid', '=', uuid)
+      .execute();
   }
 
   async list(

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { RefreshTokenService } from './refresh-token-service.ts';
 import {
   MeClientParams,
@@ -17,7 +17,7 @@ export interface RefreshTokenRoutesOptions {
 const tags = ['token'];
 
 /** Refresh-token listing and deletion (wazo §2.1 rows 6–8b); `me` routes are static so they win. */
-export async function refreshTokenRoutes(base: FastifyInstance, options: RefreshTokenRoutesOptions): Promise<void> {
+export const refreshTokenRoutes: FastifyPluginAsync<RefreshTokenRoutesOptions> = async (base, options) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const service = options.refreshTokenService;
   const listSchema = { tags, querystring: RefreshTokenListQuery, response: { 200: RefreshTokenList } };
@@ -26,14 +26,20 @@ export async function refreshTokenRoutes(base: FastifyInstance, options: Refresh
     render(await service.listAll(request.auth, request.query)),
   );
 
-  app.get('/users/me/tokens', { config: { acl: 'auth.users.me.tokens.read' }, schema: listSchema }, async (request) =>
-    render(await service.listOwn(request.auth, request.query)),
+  app.get(
+    '/users/me/tokens',
+    { config: { acl: 'auth.users.me.tokens.read' }, schema: listSchema },
+    async (request) => render(await service.listOwn(request.auth, request.query)),
   );
 
   app.get(
     '/users/:user_uuid/tokens',
-    { config: { acl: 'auth.users.{user_uuid}.tokens.read' }, schema: { ...listSchema, params: UserTokensParams } },
-    async (request) => render(await service.listForUser(request.auth, request.params.user_uuid, request.query)),
+    {
+      config: { acl: 'auth.users.{user_uuid}.tokens.read' },
+      schema: { ...listSchema, params: UserTokensParams },
+    },
+    async (request) =>
+      render(await service.listForUser(request.auth, request.params.user_uuid, request.query)),
   );
 
   app.delete(
@@ -56,8 +62,12 @@ export async function refreshTokenRoutes(base: FastifyInstance, options: Refresh
       return reply.code(204).send();
     },
   );
-}
+};
 
-function render(list: { total: number; filtered: number; items: Parameters<typeof renderRefreshToken>[0][] }) {
+function render(list: {
+  total: number;
+  filtered: number;
+  items: Parameters<typeof renderRefreshToken>[0][];
+}) {
   return { total: list.total, filtered: list.filtered, items: list.items.map(renderRefreshToken) };
 }

@@ -42,7 +42,11 @@ export class RefreshTokenService {
   async listOwn(auth: AuthContext, query: ListQuery) {
     const user = auth.userUuid ? await this.#deps.users.getLoginCandidate(auth.userUuid) : null;
     if (!user) return { total: 0, filtered: 0, items: [] };
-    return this.#deps.refreshTokens.list({ tenantUuids: [user.tenantUuid], userUuid: user.uuid }, query, query);
+    return this.#deps.refreshTokens.list(
+      { tenantUuids: [user.tenantUuid], userUuid: user.uuid },
+      query,
+      query,
+    );
   }
 
   async delete(auth: AuthContext, userUuid: string, clientId: string): Promise<void> {
@@ -62,7 +66,8 @@ export class RefreshTokenService {
     // Sessions first: deleting the refresh token unlinks its access tokens (ON DELETE SET NULL).
     await this.#deps.revoker.revokeByRefreshTokens([token.uuid]);
     const deleted = await this.#deps.refreshTokens.deleteByUuids([token.uuid]);
-    if (deleted.length === 0) throw new DomainError('unknown-refresh-token', { details: { client_id: clientId } });
+    if (deleted.length === 0)
+      throw new DomainError('unknown-refresh-token', { details: { client_id: clientId } });
     this.#deps.events.publish(refreshTokenDeleted(token));
   }
 

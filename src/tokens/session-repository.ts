@@ -92,7 +92,10 @@ export class SessionRepository {
     const rows = await this.#db
       .deleteFrom('auth_session')
       .where('uuid', 'in', (eb) =>
-        eb.selectFrom('auth_token').select('session_uuid').where('refresh_token_uuid', 'in', refreshTokenUuids),
+        eb
+          .selectFrom('auth_token')
+          .select('session_uuid')
+          .where('refresh_token_uuid', 'in', refreshTokenUuids),
       )
       .returning(SESSION_COLUMNS)
       .execute();

@@ -1,7 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { SessionService } from './session-service.ts';
-import { SessionList, SessionListQuery, SessionParams, UserSessionParams, UserTokensParams } from './token-schemas.ts';
+import {
+  SessionList,
+  SessionListQuery,
+  SessionParams,
+  UserSessionParams,
+  UserTokensParams,
+} from './token-schemas.ts';
 import { renderSession } from './token-view.ts';
 
 export interface SessionRoutesOptions {
@@ -11,13 +17,16 @@ export interface SessionRoutesOptions {
 const tags = ['sessions'];
 
 /** The sessions plugins of wazo-auth (§2.9). */
-export async function sessionRoutes(base: FastifyInstance, options: SessionRoutesOptions): Promise<void> {
+export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (base, options) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const service = options.sessionService;
 
   app.get(
     '/sessions',
-    { config: { acl: 'auth.sessions.read' }, schema: { tags, querystring: SessionListQuery, response: { 200: SessionList } } },
+    {
+      config: { acl: 'auth.sessions.read' },
+      schema: { tags, querystring: SessionListQuery, response: { 200: SessionList } },
+    },
     async (request) => render(await service.list(request.auth, request.query)),
   );
 
@@ -34,9 +43,15 @@ export async function sessionRoutes(base: FastifyInstance, options: SessionRoute
     '/users/:user_uuid/sessions',
     {
       config: { acl: 'auth.users.{user_uuid}.sessions.read' },
-      schema: { tags, params: UserTokensParams, querystring: SessionListQuery, response: { 200: SessionList } },
+      schema: {
+        tags,
+        params: UserTokensParams,
+        querystring: SessionListQuery,
+        response: { 200: SessionList },
+      },
     },
-    async (request) => render(await service.listForUser(request.auth, request.params.user_uuid, request.query)),
+    async (request) =>
+      render(await service.listForUser(request.auth, request.params.user_uuid, request.query)),
   );
 
   app.delete(
@@ -50,7 +65,7 @@ export async function sessionRoutes(base: FastifyInstance, options: SessionRoute
       return reply.code(204).send();
     },
   );
-}
+};
 
 function render(list: { total: number; filtered: number; items: Parameters<typeof renderSession>[0][] }) {
   return { total: list.total, filtered: list.filtered, items: list.items.map(renderSession) };

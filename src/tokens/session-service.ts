@@ -22,7 +22,9 @@ export class SessionService {
   }
 
   async list(auth: AuthContext, params: ListParams) {
-    const tenantUuids = params.recurse ? await this.#deps.tenants.subtree(auth.tenantUuid) : [auth.tenantUuid];
+    const tenantUuids = params.recurse
+      ? await this.#deps.tenants.subtree(auth.tenantUuid)
+      : [auth.tenantUuid];
     return this.#deps.sessions.list({ tenantUuids }, params);
   }
 

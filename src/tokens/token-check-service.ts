@@ -37,7 +37,10 @@ export class TokenCheckService {
     if (!isTokenShaped(value)) return null;
     const record = await this.#deps.tokens.findByDigest(digestToken(value));
     if (!record || isExpired(record, this.#deps.now())) return null;
-    return { record, acl: compileAcl(record.acl, { authId: record.authId, sessionUuid: record.sessionUuid }) };
+    return {
+      record,
+      acl: compileAcl(record.acl, { authId: record.authId, sessionUuid: record.sessionUuid }),
+    };
   }
 
   async check(value: string, query: { scope?: string; tenant?: string }): Promise<AccessToken> {
@@ -49,7 +52,11 @@ export class TokenCheckService {
     return token.record;
   }
 
-  async checkScopes(value: string, scopes: readonly string[], tenant?: string): Promise<Record<string, boolean>> {
+  async checkScopes(
+    value: string,
+    scopes: readonly string[],
+    tenant?: string,
+  ): Promise<Record<string, boolean>> {
     const token = await this.#require(value);
     const result: Record<string, boolean> = {};
     for (const scope of new Set(scopes)) result[scope] = token.acl.grants(scope);
@@ -72,7 +79,8 @@ export class TokenCheckService {
   async #checkTenant(record: AccessToken, tenant: string): Promise<void> {
     if (record.authId === SERVER_AUTH_ID) return;
     const user = isUuid(record.authId) ? await this.#deps.users.getLoginCandidate(record.authId) : null;
-    const allowed = user !== null && isUuid(tenant) && (await this.#deps.tenants.isInSubtree(user.tenantUuid, tenant));
+    const allowed =
+      user !== null && isUuid(tenant) && (await this.#deps.tenants.isInSubtree(user.tenantUuid, tenant));
     if (!allowed) throw new DomainError('forbidden-tenant', { message: `Unauthorized for tenant ${tenant}` });
   }
 }

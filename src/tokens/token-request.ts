@@ -95,7 +95,8 @@ function checkCombinations(request: TokenRequest, errors: FieldErrors): void {
   if (request.refreshToken && !request.clientId) {
     schema.push('"client_id" must be specified when using a "refresh_token"');
   }
-  if (request.tenantId && request.domainName) schema.push('"tenant_id" and "domain_name" are mutually exclusive');
+  if (request.tenantId && request.domainName)
+    schema.push('"tenant_id" and "domain_name" are mutually exclusive');
   if (request.samlSessionId && request.refreshToken) {
     schema.push('"saml_session_id" and "refresh_token" are mutually exclusive');
   }

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { parseBasicCredentials } from '../http/basic-auth.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { requireBody } from '../http/json-body.ts';
@@ -29,7 +29,7 @@ const tokenRoute = { config: { errorShape: 'legacy' as const }, schema: { tags: 
 const documentOnly = () => (value: unknown) => ({ value });
 
 /** wazo-auth's token plugin (§2.1, §3.6): create, check, read, revoke, scopes check. */
-export async function tokenRoutes(base: FastifyInstance, options: TokenRoutesOptions): Promise<void> {
+export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (base, options) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { tokenService, tokenCheck } = options;
 
@@ -50,7 +50,9 @@ export async function tokenRoutes(base: FastifyInstance, options: TokenRoutesOpt
         remoteAddr: clientAddress(request),
       });
       noStore(reply).header('wazo-sessions-revoked', String(issued.sessionsRevoked));
-      return { data: renderToken(issued.token, issued.record, { precise: true, refreshToken: issued.refreshToken }) };
+      return {
+        data: renderToken(issued.token, issued.record, { precise: true, refreshToken: issued.refreshToken }),
+      };
     },
   );
 
@@ -58,7 +60,12 @@ export async function tokenRoutes(base: FastifyInstance, options: TokenRoutesOpt
     '/token/:token',
     {
       ...tokenRoute,
-      schema: { ...tokenRoute.schema, params: TokenParams, querystring: TokenCheckQuery, response: { 200: TokenEnvelope } },
+      schema: {
+        ...tokenRoute.schema,
+        params: TokenParams,
+        querystring: TokenCheckQuery,
+        response: { 200: TokenEnvelope },
+      },
     },
     async (request, reply) => {
       const record = await tokenCheck.check(request.params.token, request.query);
@@ -78,7 +85,10 @@ export async function tokenRoutes(base: FastifyInstance, options: TokenRoutesOpt
 
   app.delete(
     '/token/:token',
-    { ...tokenRoute, schema: { ...tokenRoute.schema, params: TokenParams, response: { 200: RevokedResponse } } },
+    {
+      ...tokenRoute,
+      schema: { ...tokenRoute.schema, params: TokenParams, response: { 200: RevokedResponse } },
+    },
     async (request) => {
       await tokenCheck.revoke(request.params.token);
       return { data: { message: 'success' } };
@@ -89,14 +99,23 @@ export async function tokenRoutes(base: FastifyInstance, options: TokenRoutesOpt
     '/token/:token/scopes/check',
     {
       ...tokenRoute,
-      schema: { ...tokenRoute.schema, params: TokenParams, body: ScopesCheckBody, response: { 200: ScopesCheckResult } },
+      schema: {
+        ...tokenRoute.schema,
+        params: TokenParams,
+        body: ScopesCheckBody,
+        response: { 200: ScopesCheckResult },
+      },
       preValidation: requireBody,
     },
     async (request) => ({
-      scopes: await tokenCheck.checkScopes(request.params.token, request.body.scopes, request.body.tenant_uuid),
+      scopes: await tokenCheck.checkScopes(
+        request.params.token,
+        request.body.scopes,
+        request.body.tenant_uuid,
+      ),
     }),
   );
-}
+};
 
 function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

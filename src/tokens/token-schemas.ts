@@ -8,7 +8,9 @@ export const TokenParams = Type.Object({ token: Type.String({ description: 'The 
 
 export const TokenCheckQuery = Type.Object({
   scope: Type.Optional(Type.String({ maxLength: 4096, description: 'ACL the token must grant.' })),
-  tenant: Type.Optional(Type.String({ maxLength: 64, description: "Tenant that must be in the user's subtree." })),
+  tenant: Type.Optional(
+    Type.String({ maxLength: 64, description: "Tenant that must be in the user's subtree." }),
+  ),
 });
 
 /** Documents POST /token; validation is parseTokenRequest's (marshmallow-style lenient integers). */

@@ -66,14 +66,30 @@ export class TokenService {
         })
       : null;
     const value = newTokenValue();
-    const record = this.#newRecord(value, principal, acl, creation, refresh?.uuid ?? principal.refreshToken?.uuid);
+    const record = this.#newRecord(
+      value,
+      principal,
+      acl,
+      creation,
+      refresh?.uuid ?? principal.refreshToken?.uuid,
+    );
     await this.#deps.tokens.insertWithSession(
-      { uuid: record.sessionUuid, tenantUuid: principal.user.tenantUuid, userUuid: principal.user.uuid, mobile: creation.mobile },
+      {
+        uuid: record.sessionUuid,
+        tenantUuid: principal.user.tenantUuid,
+        userUuid: principal.user.uuid,
+        mobile: creation.mobile,
+      },
       record,
       record.issuedAtMs,
     );
     this.#announce(principal, record, creation, value);
-    return { token: value, record, refreshToken: refresh?.value, sessionsRevoked: refresh?.sessionsRevoked ?? 0 };
+    return {
+      token: value,
+      record,
+      refreshToken: refresh?.value,
+      sessionsRevoked: refresh?.sessionsRevoked ?? 0,
+    };
   }
 
   /** wazo §3.2 step 7: purposes user and external_api hold at most N sessions; internal is exempt. */

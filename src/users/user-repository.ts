@@ -63,7 +63,11 @@ export class UserRepository {
 
   /** A login name for the user: its username, else its main confirmed email (as wazo checks passwords). */
   async loginOf(uuid: string): Promise<string | null> {
-    const user = await this.#db.selectFrom('auth_user').select('username').where('uuid', '=', uuid).executeTakeFirst();
+    const user = await this.#db
+      .selectFrom('auth_user')
+      .select('username')
+      .where('uuid', '=', uuid)
+      .executeTakeFirst();
     if (user?.username) return user.username;
     const email = await this.#db
       .selectFrom('auth_email')
@@ -122,7 +126,10 @@ export class UserRepository {
           .values({ ...user.email, user_uuid: user.uuid })
           .execute();
       }
-      await tx.insertInto('auth_user_group').values({ group_uuid: allUsersGroupUuid, user_uuid: user.uuid }).execute();
+      await tx
+        .insertInto('auth_user_group')
+        .values({ group_uuid: allUsersGroupUuid, user_uuid: user.uuid })
+        .execute();
     });
   }
 
@@ -194,7 +201,12 @@ export class UserRepository {
       .execute();
     for (const row of rows) {
       const list = byUser.get(row.user_uuid) ?? [];
-      list.push({ uuid: row.uuid, address: row.address, main: toBool(row.main), confirmed: toBool(row.confirmed) });
+      list.push({
+        uuid: row.uuid,
+        address: row.address,
+        main: toBool(row.main),
+        confirmed: toBool(row.confirmed),
+      });
       byUser.set(row.user_uuid, list);
     }
     return byUser;
@@ -260,7 +272,10 @@ function applyFilters(query: UserQuery, filters: UserFilters, search: string | u
   return q;
 }
 
-function emailMatching(eb: ExpressionBuilder<DatabaseSchema, 'auth_user'>, condition: ReturnType<typeof sql>) {
+function emailMatching(
+  eb: ExpressionBuilder<DatabaseSchema, 'auth_user'>,
+  condition: ReturnType<typeof sql>,
+) {
   return eb
     .selectFrom('auth_email')
     .select('auth_email.uuid')

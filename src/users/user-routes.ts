@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { requireBody } from '../http/json-body.ts';
 import type { User } from './user.ts';
 import {
@@ -21,13 +21,16 @@ const config = (acl: string) => ({ acl, resource: 'users' });
 const tags = ['users'];
 
 /** wazo-auth's users plugin (§2.2). */
-export async function userRoutes(base: FastifyInstance, options: UserRoutesOptions): Promise<void> {
+export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (base, options) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const service = options.userService;
 
   app.get(
     '/users',
-    { config: config('auth.users.read'), schema: { tags, querystring: UserListQuery, response: { 200: UserList } } },
+    {
+      config: config('auth.users.read'),
+      schema: { tags, querystring: UserListQuery, response: { 200: UserList } },
+    },
     async (request) => {
       const list = await service.list(request.auth, request.query);
       return { ...list, items: list.items.map(renderUser) };
@@ -46,7 +49,10 @@ export async function userRoutes(base: FastifyInstance, options: UserRoutesOptio
 
   app.get(
     '/users/:user_uuid',
-    { config: config('auth.users.{user_uuid}.read'), schema: { tags, params: UserParams, response: { 200: UserObject } } },
+    {
+      config: config('auth.users.{user_uuid}.read'),
+      schema: { tags, params: UserParams, response: { 200: UserObject } },
+    },
     async (request) => renderUser(await service.get(request.auth, request.params.user_uuid)),
   );
 
@@ -82,7 +88,7 @@ export async function userRoutes(base: FastifyInstance, options: UserRoutesOptio
       return reply.code(204).send();
     },
   );
-}
+};
 
 function renderUser(user: User) {
   return {

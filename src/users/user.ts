@@ -1,5 +1,5 @@
-import { DomainError } from '../errors/domain-error.ts';
 import type { StoredPassword } from '../crypto/password-hasher.ts';
+import { DomainError } from '../errors/domain-error.ts';
 
 export type Purpose = 'user' | 'internal' | 'external_api';
 

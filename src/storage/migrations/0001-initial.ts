@@ -26,7 +26,11 @@ async function createTenantsAndUsers(db: Kysely<any>): Promise<void> {
     .addColumn('default_authentication_method', 'text', (c) => c.notNull().defaultTo('native'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('auth_tenant__idx__parent_uuid').on('auth_tenant').column('parent_uuid').execute();
+  await db.schema
+    .createIndex('auth_tenant__idx__parent_uuid')
+    .on('auth_tenant')
+    .column('parent_uuid')
+    .execute();
 
   await db.schema
     .createTable('auth_user')
@@ -60,7 +64,9 @@ async function createTenantsAndUsers(db: Kysely<any>): Promise<void> {
     .addColumn('address', 'text', (c) => c.notNull())
     .addColumn('confirmed', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('main', 'boolean', (c) => c.notNull().defaultTo(false))
-    .addColumn('user_uuid', 'varchar(36)', (c) => c.notNull().references('auth_user.uuid').onDelete('cascade'))
+    .addColumn('user_uuid', 'varchar(36)', (c) =>
+      c.notNull().references('auth_user.uuid').onDelete('cascade'),
+    )
     .execute();
   await db.schema
     .createIndex('auth_email__idx__address_lower')
@@ -88,11 +94,19 @@ async function createGroupsAndPolicies(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('auth_user_group')
-    .addColumn('group_uuid', 'varchar(36)', (c) => c.notNull().references('auth_group.uuid').onDelete('cascade'))
-    .addColumn('user_uuid', 'varchar(36)', (c) => c.notNull().references('auth_user.uuid').onDelete('cascade'))
+    .addColumn('group_uuid', 'varchar(36)', (c) =>
+      c.notNull().references('auth_group.uuid').onDelete('cascade'),
+    )
+    .addColumn('user_uuid', 'varchar(36)', (c) =>
+      c.notNull().references('auth_user.uuid').onDelete('cascade'),
+    )
     .addPrimaryKeyConstraint('auth_user_group_pk', ['group_uuid', 'user_uuid'])
     .execute();
-  await db.schema.createIndex('auth_user_group__idx__user').on('auth_user_group').column('user_uuid').execute();
+  await db.schema
+    .createIndex('auth_user_group__idx__user')
+    .on('auth_user_group')
+    .column('user_uuid')
+    .execute();
 
   await db.schema
     .createTable('auth_policy')
@@ -124,7 +138,9 @@ async function createGroupsAndPolicies(db: Kysely<any>): Promise<void> {
   ] as const) {
     await db.schema
       .createTable(table)
-      .addColumn(owner, 'varchar(36)', (c) => c.notNull().references(`${ownerTable}.uuid`).onDelete('cascade'))
+      .addColumn(owner, 'varchar(36)', (c) =>
+        c.notNull().references(`${ownerTable}.uuid`).onDelete('cascade'),
+      )
       .addColumn('policy_uuid', 'varchar(36)', (c) =>
         c.notNull().references('auth_policy.uuid').onDelete('cascade'),
       )
@@ -166,7 +182,9 @@ async function createSessionsAndTokens(db: Kysely<any>): Promise<void> {
     .addColumn('token_hash', 'varchar(64)', (c) => c.notNull().unique())
     .addColumn('token_ciphertext', 'text')
     .addColumn('client_id', 'varchar(1024)', (c) => c.notNull())
-    .addColumn('user_uuid', 'varchar(36)', (c) => c.notNull().references('auth_user.uuid').onDelete('cascade'))
+    .addColumn('user_uuid', 'varchar(36)', (c) =>
+      c.notNull().references('auth_user.uuid').onDelete('cascade'),
+    )
     .addColumn('backend', 'text', (c) => c.notNull())
     .addColumn('login', 'text', (c) => c.notNull())
     .addColumn('user_agent', 'text', (c) => c.notNull())
