@@ -8,7 +8,7 @@ import { migrateToLatest } from './storage/migrator.ts';
  * bootstrap administrator present. Returns a generated password, if any, for the caller to print once.
  */
 export async function prepareDatabase(container: Container, mode: 'serve' | 'reset' = 'serve') {
-  const applied = await migrateToLatest(container.storage.db);
+  const applied = await migrateToLatest(container.storage);
   if (applied.length > 0) container.log.info({ migrations: applied }, 'database migrated');
   const { repositories, config } = container;
   const top = await provision({

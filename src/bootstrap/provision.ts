@@ -41,7 +41,7 @@ async function applyConfiguredPolicies(deps: ProvisionDeps, top: Tenant): Promis
     await deps.policies.upsert({
       tenantUuid: top.uuid,
       slug,
-      description: definition.description,
+      description: definition.description ?? null,
       acl: definition.acl,
       configManaged: true,
     });

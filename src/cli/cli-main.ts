@@ -60,7 +60,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const container = buildContainer(config);
   try {
     if (command === 'migrate') {
-      const applied = await migrateToLatest(container.storage.db);
+      const applied = await migrateToLatest(container.storage);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
     } else {
       const { admin } = await prepareDatabase(container, 'reset');

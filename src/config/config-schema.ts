@@ -13,7 +13,7 @@ const Secret = (description: string) =>
 const PolicyDefinition = Type.Object(
   {
     acl: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { default: [] }),
-    description: Type.Union([Type.String(), Type.Null()], { default: null }),
+    description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   },
   { additionalProperties: false },
 );

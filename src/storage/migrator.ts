@@ -1,5 +1,5 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
-import type { Db } from './database.ts';
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Db, Storage } from './database.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 
 /** Migrations are listed here in order, statically imported so bundling or type-stripping never misses one. */
@@ -13,9 +13,21 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
  * Applies pending migrations (forward only). Kysely takes a lock table first, so several instances
  * starting together on one PostgreSQL apply each migration exactly once.
  */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+export async function migrateToLatest(storage: Storage): Promise<string[]> {
+  const { db } = storage;
+  const migrationTableSchema = storage.dialect === 'postgres' ? await currentSchema(db) : undefined;
+  const migrator = new Migrator({ db, provider, migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Kysely looks for its bookkeeping tables in every schema unless told which one; with several
+ * Gatehouse databases as schemas of one PostgreSQL it would find another's. Pin it to the
+ * connection's own schema. SQLite has no schemas.
+ */
+async function currentSchema(db: Db): Promise<string | undefined> {
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return result.rows[0]?.schema ?? undefined;
 }
