@@ -4,6 +4,7 @@ import type { Container } from './container.ts';
 import { DomainError } from './errors/domain-error.ts';
 import './http/auth-context.ts';
 import { buildAuthHook } from './http/auth-hook.ts';
+import { registerCors } from './http/cors.ts';
 import { handleError } from './http/error-handler.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { registerValidators } from './http/validators.ts';
@@ -30,6 +31,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // Errors Fastify raises before routing (bad URL encoding, over-long parameters) get our JSON too.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   });
   registerValidators(app);
   registerJsonBody(app);
@@ -39,6 +42,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   });
   app.addHook('onSend', async (_request, reply) => {
     reply.removeHeader('x-powered-by');
+  });
+  await registerCors(app, {
+    enabled: config.http.cors_enabled,
+    allowedOrigins: config.http.cors_allowed_origins,
   });
   app.addHook(
     'preValidation',

@@ -80,6 +80,12 @@ const cases: readonly Case[] = [
     refused: ['a.x#y', 'a.#', 'a.x.y'],
   },
   {
+    name: 'C53 `*` segments with a trailing `.#`',
+    acl: ['a.*.#', 'users.me.*.#'],
+    granted: ['a.x.', 'a.x.y.z', 'a..#', `users.${AUTH_ID}.x.y`, 'users.me..'],
+    refused: ['a.x', 'a', 'a.x#.y', `users.${AUTH_ID}.x`, `users.${OTHER_ID}.x.y`],
+  },
+  {
     name: 'C53 the dot before a trailing `#` is literal',
     acl: ['confd.#'],
     granted: ['confd.', 'confd.users', 'confd.users.42.read'],
@@ -135,6 +141,13 @@ const cases: readonly Case[] = [
     subject: { authId: 'a.b+', sessionUuid: null },
     granted: ['u.a.b+.r', 'u.me.r'],
     refused: ['u.a.bb.r', 'u.aXb+.r', 'u.a.b.r'],
+  },
+  {
+    name: 'C53 a dotted substitute spans segments next to `*`',
+    acl: ['*.me.#', 'x.*.me'],
+    subject: { authId: 'a.b', sessionUuid: null },
+    granted: ['z.a.b.c', 'z.me.c', 'x.y.a.b', 'x..me'],
+    refused: ['z.a.c', 'z.a.b', 'x.y.a', 'x.y.a.b.c'],
   },
   { name: 'C53 empty entry grants only the empty access', acl: [''], granted: [''], refused: ['.', 'a'] },
 ];
@@ -224,6 +237,18 @@ function accessArb(subject: AclSubject): fc.Arbitrary<string> {
   return fc.array(segmentArb(subject), { minLength: 1, maxLength: 5 }).map((segments) => segments.join('.'));
 }
 
+function substituted(entry: string, subject: AclSubject): string {
+  const values: Record<string, string | null> = {
+    me: subject.authId,
+    my_session: subject.sessionUuid,
+    edit: 'update',
+  };
+  return entry
+    .split('.')
+    .map((segment) => (Object.hasOwn(values, segment) ? (values[segment] ?? segment) : segment))
+    .join('.');
+}
+
 const smallAlphabetArb = subjectArb.chain((subject) =>
   fc.record({
     subject: fc.constant(subject),
@@ -249,7 +274,13 @@ describe('compileAcl agrees with the wazo regex reference model', () => {
       fc.property(smallAlphabetArb, ({ subject, entries, required }) => {
         const acl = compileAcl(entries, subject);
         const reversed = compileAcl([...entries].reverse(), subject);
-        for (const access of required) {
+        // The entries themselves, raw and with reserved words substituted, make grants and negative hits frequent.
+        const derived = entries.map((entry) => entry.replace(/^!/, ''));
+        for (const access of [
+          ...required,
+          ...derived,
+          ...derived.map((entry) => substituted(entry, subject)),
+        ]) {
           const expected = referenceGrants(entries, subject, access);
           assert.equal(
             acl.grants(access),
@@ -259,7 +290,7 @@ describe('compileAcl agrees with the wazo regex reference model', () => {
           assert.equal(reversed.grants(access), expected, 'entry order must not matter');
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 5000 },
     );
   });
 

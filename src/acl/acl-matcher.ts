@@ -4,9 +4,11 @@
  * wazo compiles every granted entry into a regex (`*` -> `[^.#]*?`, `#` -> `.*?`, reserved segments ->
  * alternations) and runs it with a backtracking engine. Entries are data (policies, token creators), so
  * building a RegExp from them here would hand attackers a ReDoS knob on a path hit by every request.
- * Instead each entry is compiled once per token into a Thompson NFA and simulated with a state set, which
- * is O(|required access| x |program|) in the worst case and never backtracks. The common shapes (plain
- * literals, `prefix.#`, `#`) skip the NFA entirely.
+ * Instead, per token, entries are sorted by shape once:
+ * - no `*` (reserved words expanded, trailing `.#` allowed): exact Set lookups and prefix tests;
+ * - whole-segment `*`: compared segment by segment, in place;
+ * - anything else: a Thompson NFA simulated with a state set, O(|required access| x |program|), no
+ *   backtracking.
  */
 
 export interface AclSubject {
@@ -28,18 +30,16 @@ const MATCH = 4;
 const DOT_CODE = 0x2e;
 const HASH_CODE = 0x23;
 const STAR_CODE = 0x2a;
+// Reserved words multiply variants (2^k); past this, comparing segments is cheaper than a big Set.
+const MAX_VARIANTS = 16;
 
 /** A segment that is exactly a reserved word also matches its substitute (wazo `ReservedWord`). */
 function reservedSubstitute(segment: string, subject: AclSubject): string | null {
-  if (segment === 'me') return subject.authId;
-  if (segment === 'my_session') return subject.sessionUuid;
-  if (segment === 'edit') return 'update';
-  return null;
-}
-
-function hasAlternation(segment: string, subject: AclSubject): boolean {
-  const substitute = reservedSubstitute(segment, subject);
-  return substitute !== null && substitute !== segment;
+  let substitute: string | null = null;
+  if (segment === 'me') substitute = subject.authId;
+  else if (segment === 'my_session') substitute = subject.sessionUuid;
+  else if (segment === 'edit') substitute = 'update';
+  return substitute === segment ? null : substitute;
 }
 
 /** Union of the NFAs of several entries; every entry's start state is a start state of the program. */
@@ -52,8 +52,7 @@ class Program {
   // Dangling transitions waiting for the next emitted node, encoded as node * 2 + (0: next, 1: alt).
   private pending: number[] = [];
   // Scratch buffers reused across calls: `grants` is synchronous, so there is no reentrancy to fear.
-  private current = new Int32Array(0);
-  private following = new Int32Array(0);
+  private sets: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)];
   private marks = new Uint32Array(0);
   private stack = new Int32Array(0);
   private generation = 0;
@@ -64,8 +63,8 @@ class Program {
     entry.split('.').forEach((segment, index) => {
       if (index > 0) this.emit(CHAR, DOT_CODE);
       const substitute = reservedSubstitute(segment, subject);
-      if (substitute !== null && substitute !== segment) this.emitAlternation(segment, substitute);
-      else this.emitPattern(segment);
+      if (substitute === null) this.emitPattern(segment);
+      else this.emitAlternation(segment, substitute);
     });
     this.emit(MATCH, 0);
   }
@@ -83,8 +82,7 @@ class Program {
 
   /** Literal text with wildcards. A run of wildcards is one node: `**` is `*`, and any `#` absorbs `*`. */
   private emitPattern(text: string): void {
-    let i = 0;
-    while (i < text.length) {
+    for (let i = 0; i < text.length; ) {
       const code = text.charCodeAt(i);
       if (code !== STAR_CODE && code !== HASH_CODE) {
         this.emit(CHAR, code);
@@ -92,15 +90,12 @@ class Program {
         continue;
       }
       let op = STAR;
-      for (; i < text.length && (text[i] === '*' || text[i] === '#'); i++) {
-        if (text[i] === '#') op = HASH;
-      }
+      for (; i < text.length && (text[i] === '*' || text[i] === '#'); i++) if (text[i] === '#') op = HASH;
       this.emit(op, 0);
     }
   }
 
-  /** Reserved segment: both branches are literal text. wazo interpolates the substitute unescaped, which only
-   * differs for ids containing regex syntax; real ids are UUIDs, and literal is the safe reading. */
+  /** Reserved segment. wazo splices the substitute into its regex unescaped; literal is the safe reading. */
   private emitAlternation(word: string, substitute: string): void {
     const split = this.emit(SPLIT, 0);
     const exits: number[] = [];
@@ -114,8 +109,7 @@ class Program {
 
   matches(input: string): boolean {
     if (this.marks.length !== this.op.length) this.allocate();
-    let current = this.current;
-    let following = this.following;
+    let [current, following] = this.sets;
     let count = 0;
     let generation = this.nextGeneration();
     for (const start of this.starts) count = this.close(start, current, count, generation);
@@ -133,9 +127,9 @@ class Program {
           size = this.close(state, following, size, generation);
         }
       }
-      const swap = current;
+      const previous = current;
       current = following;
-      following = swap;
+      following = previous;
       count = size;
     }
     for (let k = 0; k < count; k++) if (this.op[current[k]!] === MATCH) return true;
@@ -144,11 +138,10 @@ class Program {
 
   private allocate(): void {
     const size = this.op.length;
-    this.current = new Int32Array(size);
-    this.following = new Int32Array(size);
+    this.sets = [new Int32Array(size), new Int32Array(size)];
     this.marks = new Uint32Array(size);
-    // Per generation a node is expanded once and pushes at most two successors, plus one push per close().
-    this.stack = new Int32Array(3 * size + 1);
+    // A close() expands each node at most once per generation, pushing at most two successors.
+    this.stack = new Int32Array(2 * size + 1);
     this.generation = 0;
   }
 
@@ -162,32 +155,82 @@ class Program {
 
   /** Adds `from` and its epsilon closure to a state set; iterative so long entries cannot blow the stack. */
   private close(from: number, into: Int32Array, size: number, generation: number): number {
-    const { marks, op, next, alt, stack } = this;
-    if (op[from] === CHAR) {
-      // Most transitions land on a plain character, which has no epsilon edges: skip the stack.
-      if (marks[from] === generation) return size;
-      marks[from] = generation;
-      into[size] = from;
-      return size + 1;
-    }
+    const stack = this.stack;
     let top = 0;
     let length = size;
     stack[top++] = from;
     while (top > 0) {
       const state = stack[--top]!;
-      if (marks[state] === generation) continue;
-      marks[state] = generation;
-      const code = op[state]!;
-      if (code === SPLIT) {
-        stack[top++] = alt[state]!;
-        stack[top++] = next[state]!;
+      if (this.marks[state] === generation) continue;
+      this.marks[state] = generation;
+      const op = this.op[state]!;
+      if (op === SPLIT) {
+        stack[top++] = this.alt[state]!;
+        stack[top++] = this.next[state]!;
         continue;
       }
       into[length++] = state;
-      if (code === STAR || code === HASH) stack[top++] = next[state]!;
+      if (op === STAR || op === HASH) stack[top++] = this.next[state]!;
     }
     return length;
   }
+}
+
+/**
+ * Entry made of whole segments (literal, lone `*`, reserved word) plus an optional trailing `.#`: the shape
+ * of nearly every real entry (`confd.users.me.read`, `calld.users.me.#`, `confd.users.*.lines.*.read`).
+ * Each matcher lists the allowed values of its segment; an empty list is a lone `*`.
+ */
+interface SegmentEntry {
+  readonly matchers: readonly (readonly string[])[];
+  readonly openEnded: boolean;
+}
+
+/** Null when a segment holds a glued wildcard or a substitute with a dot (it would span segments). */
+function toSegmentEntry(entry: string, subject: AclSubject): SegmentEntry | null {
+  const segments = entry.split('.');
+  const openEnded = segments.length > 1 && segments[segments.length - 1] === '#';
+  if (openEnded) segments.pop();
+  const matchers: string[][] = [];
+  for (const segment of segments) {
+    const substitute = reservedSubstitute(segment, subject);
+    if (segment === '*') matchers.push([]);
+    else if (segment.includes('*') || segment.includes('#')) return null;
+    else if (substitute === null) matchers.push([segment]);
+    else if (substitute.includes('.')) return null;
+    else matchers.push([segment, substitute]);
+  }
+  return { matchers, openEnded };
+}
+
+/** All concrete spellings of a wildcard-free segment entry, or null if there are too many. */
+function variants({ matchers }: SegmentEntry): string[] | null {
+  let result: string[] = [];
+  for (const [index, allowed] of matchers.entries()) {
+    result =
+      index === 0 ? [...allowed] : result.flatMap((head) => allowed.map((value) => `${head}.${value}`));
+    if (result.length > MAX_VARIANTS) return null;
+  }
+  return result;
+}
+
+/** Walks the dots of `input` in place instead of splitting it, to keep the hot path allocation-light. */
+function matchesSegments({ matchers, openEnded }: SegmentEntry, input: string): boolean {
+  let start = 0;
+  for (let i = 0; i < matchers.length; i++) {
+    const dot = input.indexOf('.', start);
+    const end = dot === -1 ? input.length : dot;
+    const allowed = matchers[i]!;
+    if (allowed.length === 0) {
+      for (let j = start; j < end; j++) if (input.charCodeAt(j) === HASH_CODE) return false;
+    } else if (!allowed.some((value) => value.length === end - start && input.slice(start, end) === value)) {
+      return false;
+    }
+    if (dot === -1) return i === matchers.length - 1 && !openEnded;
+    start = dot + 1;
+  }
+  // All fixed segments matched and `input` goes on past a dot: only a trailing `.#` accepts the rest.
+  return openEnded;
 }
 
 /** One polarity (positive or negative) of an ACL, split by entry shape so most checks avoid the NFA. */
@@ -195,34 +238,39 @@ class EntrySet {
   private matchesAll = false;
   private readonly exact = new Set<string>();
   private readonly prefixes: string[] = [];
+  private readonly segmentEntries: SegmentEntry[] = [];
   private program: Program | null = null;
 
   add(entry: string, subject: AclSubject): void {
-    const segments = entry.split('.');
-    const reserved = segments.some((segment) => hasAlternation(segment, subject));
-    const wildcard = entry.search(/[*#]/);
-    if (!reserved && wildcard === -1) {
-      this.exact.add(entry);
-    } else if (!reserved && wildcard === entry.length - 1 && entry.endsWith('#')) {
-      // `literal#`: the trailing `.*?` accepts any suffix, so this is a plain prefix test.
-      if (wildcard === 0) this.matchesAll = true;
-      else this.prefixes.push(entry.slice(0, -1));
-    } else {
+    const shape = entry === '#' ? null : toSegmentEntry(entry, subject);
+    const spellings = shape?.matchers.every((allowed) => allowed.length > 0) ? variants(shape) : null;
+    if (entry === '#') {
+      this.matchesAll = true;
+    } else if (shape === null) {
       this.program ??= new Program();
       this.program.addEntry(entry, subject);
+    } else if (spellings === null) {
+      this.segmentEntries.push(shape);
+    } else if (shape.openEnded) {
+      this.prefixes.push(...spellings.map((spelling) => `${spelling}.`)); // `.#` accepts any suffix
+    } else {
+      for (const spelling of spellings) this.exact.add(spelling);
     }
   }
 
   matches(input: string): boolean {
     if (this.matchesAll || this.exact.has(input)) return true;
-    for (const prefix of this.prefixes) if (input.startsWith(prefix)) return true;
+    for (const prefix of this.prefixes) {
+      if (input.length >= prefix.length && input.slice(0, prefix.length) === prefix) return true;
+    }
+    for (const entry of this.segmentEntries) if (matchesSegments(entry, input)) return true;
     return this.program?.matches(input) ?? false;
   }
 }
 
 /**
  * Compiles a token's ACL once. `grants(R)` is true iff no negative (`!`-prefixed) entry matches R and at
- * least one positive entry does; order of entries is irrelevant, as in wazo.
+ * least one positive entry does; the order of entries is irrelevant, as in wazo.
  */
 export function compileAcl(entries: readonly string[], subject: AclSubject): CompiledAcl {
   const positive = new EntrySet();

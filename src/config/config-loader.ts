@@ -16,10 +16,13 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** Leaves marked `secret` in the schema: their values never appear in error messages. */
-const SECRET_PATHS = new Set(
+/**
+ * Leaves whose refused value may be quoted in an error. Secrets never are, and neither are unknown
+ * keys (a misspelt `pasword:` would otherwise print the password).
+ */
+const PUBLIC_LEAF_PATHS = new Set(
   listEnvBindings(ConfigSchema)
-    .filter((b) => b.schema.secret === true)
+    .filter((b) => b.schema.secret !== true)
     .map((b) => `/${b.path.join('/')}`),
 );
 type Layer = Record<string, unknown>;
@@ -31,11 +34,13 @@ type Layer = Record<string, unknown>;
  */
 export function loadConfig(env: Env = process.env, overrides: Layer = {}): Readonly<Config> {
   const problems: string[] = [];
-  const layers = [...readYamlLayers(env.GATEHOUSE_CONFIG, problems), readEnvLayer(env), overrides];
+  const layers = [...readYamlLayers(env.GATEHOUSE_CONFIG, problems), readEnvLayer(env), overrides].map(
+    withoutProtoKeys,
+  );
   const merged = layers.reduce<Layer>((acc, layer) => deepMerge(acc, layer), {});
   const withDefaults = Value.Default(ConfigSchema, structuredClone(merged));
   for (const error of Value.Errors(ConfigSchema, withDefaults)) {
-    const shown = SECRET_PATHS.has(error.path) ? '' : describeValue(error.value);
+    const shown = PUBLIC_LEAF_PATHS.has(error.path) ? describeValue(error.value) : '';
     problems.push(`${error.path || '/'}: ${error.message}${shown}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -68,7 +73,11 @@ function readYaml(path: string, problems: string[]): Layer {
     }
     return parsed as Layer;
   } catch (error) {
-    problems.push(`${path}: ${(error as Error).message}`);
+    // The parser's message quotes the offending line, which may hold a secret: give the position only.
+    const position = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    problems.push(
+      `${path}: invalid YAML${position ? ` at line ${position.line}, column ${position.col}` : ''}`,
+    );
     return {};
   }
 }
@@ -93,10 +102,21 @@ function setPath(target: Layer, path: string[], value: unknown): void {
   node[path[path.length - 1] as string] = value;
 }
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Copies a layer without the keys that could reach an object's prototype, at every depth. */
+function withoutProtoKeys(value: Layer): Layer {
+  const out: Layer = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (FORBIDDEN_KEYS.has(key)) continue;
+    out[key] = isPlainObject(child) ? withoutProtoKeys(child) : child;
+  }
+  return out;
+}
+
 function deepMerge(base: Layer, extra: Layer): Layer {
   const out: Layer = { ...base };
   for (const [key, value] of Object.entries(extra)) {
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
     const current = out[key];
     out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
   }

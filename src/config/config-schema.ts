@@ -32,6 +32,14 @@ const HttpConfig = Type.Object(
         'Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted for remote_addr ' +
         '(wazo-auth trusts one hop unconditionally; Gatehouse trusts none unless listed).',
     }),
+    cors_enabled: Type.Boolean({
+      default: true,
+      description: 'Answer CORS requests (wazo-auth enables CORS by default so browser apps can log in).',
+    }),
+    cors_allowed_origins: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['*'],
+      description: 'Origins allowed by CORS; `*` allows any.',
+    }),
     path_prefix: Type.String({
       default: '',
       pattern: '^(/[A-Za-z0-9._~-]+)*$',

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error.ts';
 import { catalogEntry, type ErrorCode } from '../errors/error-catalog.ts';
 import { isStorageUnavailable } from '../storage/db-errors.ts';
@@ -24,7 +24,7 @@ export function renderError(error: DomainError, request: FastifyRequest): Record
   const entry = catalogEntry(error.code);
   const message = error.options.message ?? entry.message;
   const now = Date.now() / 1000;
-  const shape = entry.shape === 'route' ? (request.routeOptions.config?.errorShape ?? 'api') : entry.shape;
+  const shape = entry.shape === 'route' ? (routeConfig(request)?.errorShape ?? 'api') : entry.shape;
   if (shape === 'legacy') return { reason: [message], timestamp: [now], status_code: entry.status };
   const body: Record<string, unknown> = {
     message,
@@ -58,6 +58,7 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid-json',
   FST_ERR_BAD_URL: 'not-found',
+  FST_ERR_MAX_PARAM_LENGTH: 'not-found',
   FST_ERR_ASYNC_CONSTRAINT: 'bad-request',
 };
 
@@ -80,7 +81,16 @@ function fromValidation(error: FastifyError, request: FastifyRequest): DomainErr
   }
   if (context === 'querystring') return new DomainError('invalid-list-param', { details });
   if (context === 'headers') return new DomainError('bad-request', { details });
-  return new DomainError('invalid-data', { details, resource: request.routeOptions.config?.resource });
+  return new DomainError('invalid-data', { details, resource: routeConfig(request)?.resource });
+}
+
+/** Errors raised before routing (bad URL, over-long parameter) have no route to read. */
+function routeConfig(request: FastifyRequest): FastifyContextConfig | undefined {
+  try {
+    return request.routeOptions.config;
+  } catch {
+    return undefined;
+  }
 }
 
 function fieldName(instancePath: string, params: Record<string, unknown>): string {

@@ -5,6 +5,9 @@ import { type TProperties, Type } from '@sinclair/typebox';
  * limit, offset, search, recurse, plus exact-match filters. A bad value is a 400
  * `invalid-list-param`, which the error handler derives from the querystring schema failing.
  */
+/** Bounds both paging numbers so values like `1e99` are refused before they reach SQL. */
+const MAX_PAGE_NUMBER = 2_147_483_647;
+
 export function listQuerySchema<F extends TProperties>(
   orderColumns: readonly [string, ...string[]],
   defaultOrder: string,
@@ -16,8 +19,8 @@ export function listQuerySchema<F extends TProperties>(
       { default: defaultOrder },
     ),
     direction: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' }),
-    limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    limit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE_NUMBER })),
+    offset: Type.Integer({ minimum: 0, maximum: MAX_PAGE_NUMBER, default: 0 }),
     search: Type.Optional(Type.String({ maxLength: 512 })),
     recurse: Type.Boolean({ default: false }),
     ...filters,

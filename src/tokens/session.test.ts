@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
-import { adminToken, type CreatedUser, createUser, login, postToken, request } from '../testing/http-client.ts';
+import {
+  adminToken,
+  type CreatedUser,
+  createUser,
+  login,
+  postToken,
+  request,
+} from '../testing/http-client.ts';
 import type { TestServer } from '../testing/test-server.ts';
 
 interface SessionItem {
@@ -170,7 +177,15 @@ await describeEachDialect('sessions', {}, ({ server }) => {
   test('D56 bad list parameters on /sessions and /users/{uuid}/sessions give 400 invalid-list-param', async () => {
     const token = await adminToken(server());
     const user = await newUser(server());
-    const bad = ['limit=-1', 'limit=abc', 'offset=-1', 'offset=x', 'direction=up', 'order=uuid', 'recurse=maybe'];
+    const bad = [
+      'limit=-1',
+      'limit=abc',
+      'offset=-1',
+      'offset=x',
+      'direction=up',
+      'order=uuid',
+      'recurse=maybe',
+    ];
     for (const path of ['/sessions', `/users/${user.uuid}/sessions`]) {
       for (const query of bad) {
         const result = await request(server(), `${path}?${query}`, { token });
@@ -237,7 +252,11 @@ await describeEachDialect('sessions', {}, ({ server }) => {
       .filter((e) => e.data.uuid === session.session_uuid);
     assert.equal(events.length, 1);
     const [event] = events;
-    assert.deepEqual(event?.data, { uuid: session.session_uuid, user_uuid: user.uuid, tenant_uuid: user.tenant_uuid });
+    assert.deepEqual(event?.data, {
+      uuid: session.session_uuid,
+      user_uuid: user.uuid,
+      tenant_uuid: user.tenant_uuid,
+    });
     assert.equal(event?.routingKey, `auth.sessions.${session.session_uuid}.deleted`);
     assert.equal(event?.tenantUuid, user.tenant_uuid);
     assert.deepEqual(event?.userUuids, [user.uuid]);
@@ -332,13 +351,21 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     const path = `/users/${user.uuid}/sessions/${session.session_uuid}`;
     assert.equal((await request(server(), path, { method: 'DELETE', token })).status, 204);
     assert.equal((await request(server(), path, { method: 'DELETE', token })).status, 204);
-    assert.deepEqual(await sessionsOf(server(), `/users/${user.uuid}/sessions`), { total: 0, filtered: 0, items: [] });
+    assert.deepEqual(await sessionsOf(server(), `/users/${user.uuid}/sessions`), {
+      total: 0,
+      filtered: 0,
+      items: [],
+    });
     assert.equal(await tokenStatus(server(), session.token), 404);
     const events = server()
       .events.named('auth_session_deleted')
       .filter((e) => e.data.uuid === session.session_uuid);
     assert.equal(events.length, 1);
-    assert.deepEqual(events[0]?.data, { uuid: session.session_uuid, user_uuid: user.uuid, tenant_uuid: user.tenant_uuid });
+    assert.deepEqual(events[0]?.data, {
+      uuid: session.session_uuid,
+      user_uuid: user.uuid,
+      tenant_uuid: user.tenant_uuid,
+    });
 
     const unknownUser = await request(server(), `/users/${randomUUID()}/sessions/${session.session_uuid}`, {
       method: 'DELETE',
@@ -357,7 +384,9 @@ await describeEachDialect('sessions', {}, ({ server }) => {
       token: await adminToken(server()),
     });
     assert.equal(result.status, 204);
-    assert.deepEqual(uuids(await sessionsOf(server(), `/users/${owner.uuid}/sessions`)), [session.session_uuid]);
+    assert.deepEqual(uuids(await sessionsOf(server(), `/users/${owner.uuid}/sessions`)), [
+      session.session_uuid,
+    ]);
     assert.equal(await tokenStatus(server(), session.token), 204);
     assert.equal(
       server()
@@ -367,10 +396,11 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     );
   });
 
-  test('D18 sessions of a user count toward max_user_concurrent_sessions (10)', async () => {
+  test('A18 sessions of a user count toward max_user_concurrent_sessions (10)', async () => {
     const user = await newUser(server());
     const sessions: string[] = [];
-    for (let i = 0; i < 10; i += 1) sessions.push((await login(server(), user.username, user.password)).session_uuid);
+    for (let i = 0; i < 10; i += 1)
+      sessions.push((await login(server(), user.username, user.password)).session_uuid);
     const refused = await postToken(server(), user.username, user.password);
     assert.equal(refused.status, 429);
     assert.deepEqual((refused.body as { reason: string[] }).reason, [

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
-import { type HttpResult, adminToken, createUser, login, request, type TokenData } from '../testing/http-client.ts';
+import {
+  adminToken,
+  createUser,
+  type HttpResult,
+  login,
+  request,
+  type TokenData,
+} from '../testing/http-client.ts';
+import type { TestServer } from '../testing/test-server.ts';
 
 /** The legacy error body of wazo's token endpoints (§1.5); the JS SDK matches `reason[0]`. */
 function assertLegacy(result: HttpResult, status: number, reason: string): void {
@@ -25,6 +33,35 @@ function assertApiError(result: HttpResult, status: number, errorId: string): Re
   return (body.details ?? {}) as Record<string, unknown>;
 }
 
+/** Gives the user a fresh policy with this ACL (there is no policy API yet). */
+async function grant(server: TestServer, userUuid: string, tenantUuid: string, acl: string[]): Promise<void> {
+  if (acl.length === 0) return;
+  const { policies } = server.container.repositories;
+  const slug = `p-${randomUUID().slice(0, 8)}`;
+  const policy = await policies.upsert({ tenantUuid, slug, description: null, acl, configManaged: false });
+  await policies.attachToUser(userUuid, policy);
+}
+
+/** Inserts a sub-tenant row under `parentUuid` (there is no tenant API yet). */
+async function subTenant(server: TestServer, parentUuid: string): Promise<string> {
+  const uuid = randomUUID();
+  const slug = `sub_${uuid.slice(0, 8)}`;
+  await server.container.storage.db
+    .insertInto('auth_tenant')
+    .values({
+      uuid,
+      name: slug,
+      slug,
+      phone: null,
+      contact_uuid: null,
+      parent_uuid: parentUuid,
+      default_authentication_method: 'native',
+      created_at: Date.now(),
+    })
+    .execute();
+  return uuid;
+}
+
 await describeEachDialect('token checks', { manualClock: true }, ({ server }) => {
   const check = (token: string, query = '', method = 'GET') =>
     request(server(), `/token/${encodeURIComponent(token)}${query}`, { method });
@@ -36,36 +73,8 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
     options: { tenant?: string; body?: Record<string, unknown> } = {},
   ): Promise<TokenData> {
     const user = await createUser(server(), {}, { tenant: options.tenant });
-    if (acl.length > 0) {
-      const { policies } = server().container.repositories;
-      const policy = await policies.upsert({
-        tenantUuid: user.tenant_uuid,
-        slug: `p-${randomUUID().slice(0, 8)}`,
-        description: null,
-        acl,
-        configManaged: false,
-      });
-      await policies.attachToUser(user.uuid, policy);
-    }
+    await grant(server(), user.uuid, user.tenant_uuid, acl);
     return login(server(), user.username, user.password, options.body ?? {});
-  }
-
-  async function subTenant(parentUuid: string): Promise<string> {
-    const uuid = randomUUID();
-    await server()
-      .container.storage.db.insertInto('auth_tenant')
-      .values({
-        uuid,
-        name: `sub ${uuid.slice(0, 8)}`,
-        slug: `sub_${uuid.slice(0, 8)}`,
-        phone: null,
-        contact_uuid: null,
-        parent_uuid: parentUuid,
-        default_authentication_method: 'native',
-        created_at: Date.now(),
-      })
-      .execute();
-    return uuid;
   }
 
   test('C44 HEAD with a valid token is 204 with an empty body', async () => {
@@ -157,8 +166,8 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
 
   test('C51 tenant check: unknown tenant 403, own subtree allowed, ancestors refused', async () => {
     const top = server().topTenantUuid;
-    const sub = await subTenant(top);
-    const subSub = await subTenant(sub);
+    const sub = await subTenant(server(), top);
+    const subSub = await subTenant(server(), sub);
     const { token } = await userToken();
     const unknown = randomUUID();
     assert.equal((await check(token, `?tenant=${unknown}`, 'HEAD')).status, 403);
@@ -172,7 +181,7 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
     assert.equal((await check(subUser.token, `?tenant=${subSub}`, 'HEAD')).status, 204);
     assert.equal((await check(subUser.token, `?tenant=${top}`, 'HEAD')).status, 403);
     assertLegacy(await check(subUser.token, `?tenant=${top}`), 403, `Unauthorized for tenant ${top}`);
-    const sibling = await subTenant(top);
+    const sibling = await subTenant(server(), top);
     assert.equal((await check(subUser.token, `?tenant=${sibling}`, 'HEAD')).status, 403);
   });
 
@@ -200,16 +209,24 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
 
   test('C52 scopes check: tenant_uuid follows the tenant rule', async () => {
     const top = server().topTenantUuid;
-    const sub = await subTenant(top);
+    const sub = await subTenant(server(), top);
     const { token } = await userToken(['foo']);
     const unknown = randomUUID();
-    assertLegacy(await scopes(token, { scopes: ['foo'], tenant_uuid: unknown }), 403, `Unauthorized for tenant ${unknown}`);
+    assertLegacy(
+      await scopes(token, { scopes: ['foo'], tenant_uuid: unknown }),
+      403,
+      `Unauthorized for tenant ${unknown}`,
+    );
     for (const tenant of [top, sub]) {
       const ok = await scopes(token, { scopes: ['foo'], tenant_uuid: tenant });
       assert.deepEqual(ok.body, { scopes: { foo: true } }, tenant);
     }
     const subUser = await userToken([], { tenant: sub });
-    assertLegacy(await scopes(subUser.token, { scopes: [], tenant_uuid: top }), 403, `Unauthorized for tenant ${top}`);
+    assertLegacy(
+      await scopes(subUser.token, { scopes: [], tenant_uuid: top }),
+      403,
+      `Unauthorized for tenant ${top}`,
+    );
     assert.equal((await scopes(subUser.token, { scopes: [], tenant_uuid: sub })).status, 200);
   });
 
@@ -218,7 +235,12 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
     const own = String(issued.metadata.uuid);
     const other = randomUUID();
     const result = await scopes(issued.token, {
-      scopes: ['users.me.123', `users.${own}.some_resource`, `users.${other}.some_resource`, 'fire.the.missiles'],
+      scopes: [
+        'users.me.123',
+        `users.${own}.some_resource`,
+        `users.${other}.some_resource`,
+        'fire.the.missiles',
+      ],
     });
     assert.deepEqual(result.body, {
       scopes: {
@@ -233,70 +255,68 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
   test('C53 my_session, edit, *, # and negation through the scopes check', async () => {
     const session = await userToken(['auth.sessions.my_session.read', 'auth.emails.x.confirm.edit']);
     const other = randomUUID();
-    assert.deepEqual((await scopes(session.token, {
-      scopes: [
-        `auth.sessions.${session.session_uuid}.read`,
-        'auth.sessions.my_session.read',
-        `auth.sessions.${other}.read`,
-        'auth.emails.x.confirm.update',
-        'auth.emails.x.confirm.edit',
-        'auth.emails.x.confirm.delete',
-      ],
-    })).body, {
-      scopes: {
-        [`auth.sessions.${session.session_uuid}.read`]: true,
-        'auth.sessions.my_session.read': true,
-        [`auth.sessions.${other}.read`]: false,
-        'auth.emails.x.confirm.update': true,
-        'auth.emails.x.confirm.edit': true,
-        'auth.emails.x.confirm.delete': false,
+    assert.deepEqual(
+      (
+        await scopes(session.token, {
+          scopes: [
+            `auth.sessions.${session.session_uuid}.read`,
+            'auth.sessions.my_session.read',
+            `auth.sessions.${other}.read`,
+            'auth.emails.x.confirm.update',
+            'auth.emails.x.confirm.edit',
+            'auth.emails.x.confirm.delete',
+          ],
+        })
+      ).body,
+      {
+        scopes: {
+          [`auth.sessions.${session.session_uuid}.read`]: true,
+          'auth.sessions.my_session.read': true,
+          [`auth.sessions.${other}.read`]: false,
+          'auth.emails.x.confirm.update': true,
+          'auth.emails.x.confirm.edit': true,
+          'auth.emails.x.confirm.delete': false,
+        },
       },
-    });
+    );
     const wild = await userToken(['confd.users.*.read', 'dird.#']);
-    assert.deepEqual((await scopes(wild.token, {
-      scopes: ['confd.users.42.read', 'confd.users.42.lines.read', 'Confd.users.42.read', 'dird', 'dird.a.b.c'],
-    })).body, {
-      scopes: {
-        'confd.users.42.read': true,
-        'confd.users.42.lines.read': false,
-        'Confd.users.42.read': false,
-        dird: false,
-        'dird.a.b.c': true,
+    assert.deepEqual(
+      (
+        await scopes(wild.token, {
+          scopes: [
+            'confd.users.42.read',
+            'confd.users.42.lines.read',
+            'Confd.users.42.read',
+            'dird',
+            'dird.a.b.c',
+          ],
+        })
+      ).body,
+      {
+        scopes: {
+          'confd.users.42.read': true,
+          'confd.users.42.lines.read': false,
+          'Confd.users.42.read': false,
+          dird: false,
+          'dird.a.b.c': true,
+        },
       },
-    });
+    );
     const negated = await userToken(['auth.#', '!auth.users.#']);
-    assert.deepEqual((await scopes(negated.token, { scopes: ['auth.users.1.read', 'auth.tenants.read'] })).body, {
-      scopes: { 'auth.users.1.read': false, 'auth.tenants.read': true },
-    });
+    assert.deepEqual(
+      (await scopes(negated.token, { scopes: ['auth.users.1.read', 'auth.tenants.read'] })).body,
+      {
+        scopes: { 'auth.users.1.read': false, 'auth.tenants.read': true },
+      },
+    );
   });
 });
 
 await describeEachDialect('management route authorization', {}, ({ server }) => {
   async function userWith(acl: string[], tenant?: string): Promise<{ uuid: string; token: string }> {
     const user = await createUser(server(), {}, { tenant });
-    const { policies } = server().container.repositories;
-    const slug = `p-${randomUUID().slice(0, 8)}`;
-    const policy = await policies.upsert({ tenantUuid: user.tenant_uuid, slug, description: null, acl, configManaged: false });
-    await policies.attachToUser(user.uuid, policy);
+    await grant(server(), user.uuid, user.tenant_uuid, acl);
     return { uuid: user.uuid, token: (await login(server(), user.username, user.password)).token };
-  }
-
-  async function subTenant(): Promise<string> {
-    const uuid = randomUUID();
-    await server()
-      .container.storage.db.insertInto('auth_tenant')
-      .values({
-        uuid,
-        name: null,
-        slug: `t_${uuid.slice(0, 8)}`,
-        phone: null,
-        contact_uuid: null,
-        parent_uuid: server().topTenantUuid,
-        default_authentication_method: 'native',
-        created_at: Date.now(),
-      })
-      .execute();
-    return uuid;
   }
 
   test('§1.3 no X-Auth-Token or an unknown one is 401 not_found_or_expired', async () => {
@@ -329,12 +349,12 @@ await describeEachDialect('management route authorization', {}, ({ server }) => 
     assert.equal(details.reason, 'missing_permission_or_invalid_tenant');
     assert.equal(details.required_access, `auth.users.${other.uuid}.read`);
     const list = await request(server(), '/users', { token });
-    assert.equal((assertApiError(list, 401, 'unauthorized').required_access as string), 'auth.users.read');
+    assert.equal(assertApiError(list, 401, 'unauthorized').required_access as string, 'auth.users.read');
   });
 
   test('§1.4 Wazo-Tenant outside the caller subtree or not a UUID is 401 unauthorized-tenant', async () => {
-    const sub = await subTenant();
-    const sibling = await subTenant();
+    const sub = await subTenant(server(), server().topTenantUuid);
+    const sibling = await subTenant(server(), server().topTenantUuid);
     const { token } = await userWith(['auth.users.#'], sub);
     for (const tenant of [server().topTenantUuid, sibling, randomUUID(), 'not-a-uuid']) {
       const result = await request(server(), '/users', { token, tenant });
@@ -345,7 +365,7 @@ await describeEachDialect('management route authorization', {}, ({ server }) => 
   });
 
   test('§1.4 Wazo-Tenant of a sub-tenant narrows GET /users to that tenant', async () => {
-    const sub = await subTenant();
+    const sub = await subTenant(server(), server().topTenantUuid);
     const inSub = await createUser(server(), {}, { tenant: sub });
     const inTop = await createUser(server());
     const token = await adminToken(server());
@@ -364,15 +384,19 @@ await describeEachDialect('management route authorization', {}, ({ server }) => 
   });
 
   test('§1.4 a user outside the caller subtree is 404 unknown-user', async () => {
-    const sub = await subTenant();
-    const sibling = await subTenant();
+    const sub = await subTenant(server(), server().topTenantUuid);
+    const sibling = await subTenant(server(), server().topTenantUuid);
     const caller = await userWith(['auth.users.#'], sub);
     const neighbour = await createUser(server(), {}, { tenant: sub });
     const stranger = await createUser(server(), {}, { tenant: sibling });
     const above = await createUser(server());
     assert.equal((await request(server(), `/users/${neighbour.uuid}`, { token: caller.token })).status, 200);
     for (const user of [stranger, above]) {
-      assertApiError(await request(server(), `/users/${user.uuid}`, { token: caller.token }), 404, 'unknown-user');
+      assertApiError(
+        await request(server(), `/users/${user.uuid}`, { token: caller.token }),
+        404,
+        'unknown-user',
+      );
     }
     const admin = await adminToken(server());
     assert.equal((await request(server(), `/users/${stranger.uuid}`, { token: admin })).status, 200);

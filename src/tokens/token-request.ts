@@ -66,7 +66,9 @@ function lenientInteger(value: unknown): number | null {
 function parseAccessType(value: unknown, errors: FieldErrors): 'online' | 'offline' {
   if (value === undefined) return 'online';
   if (value === 'online' || value === 'offline') return value;
-  errors.access_type = ['Must be one of: online, offline.'];
+  if (value === null) errors.access_type = ['Field may not be null.'];
+  else if (typeof value !== 'string') errors.access_type = ['Not a valid string.'];
+  else errors.access_type = ['Must be one of: online, offline.'];
   return 'online';
 }
 
@@ -84,21 +86,23 @@ function parseString(input: Record<string, unknown>, field: string, errors: Fiel
   return value;
 }
 
+/** Cross-field rules; like marshmallow's schema validators they only run when every field is valid. */
 function checkCombinations(request: TokenRequest, errors: FieldErrors): void {
+  if (Object.keys(errors).length > 0) return;
   const schema: string[] = [];
-  if (request.accessType === 'offline' && !request.clientId) {
-    schema.push('"client_id" must be specified when using "access_type" is "offline"');
-  }
-  if (request.accessType === 'offline' && request.refreshToken) {
-    schema.push('cannot use the "offline" "access_type" when using a "refresh_token"');
+  if (request.accessType === 'offline') {
+    if (request.refreshToken) schema.push('cannot use the "access_type" "offline" with a refresh token');
+    else if (!request.clientId)
+      schema.push('"client_id" must be specified when using "access_type" is "offline"');
   }
   if (request.refreshToken && !request.clientId) {
     schema.push('"client_id" must be specified when using a "refresh_token"');
   }
-  if (request.tenantId && request.domainName)
-    schema.push('"tenant_id" and "domain_name" are mutually exclusive');
+  if (request.tenantId && request.domainName) {
+    schema.push('"tenant_id" and "domain_name" must be mutually exclusive');
+  }
   if (request.samlSessionId && request.refreshToken) {
-    schema.push('"saml_session_id" and "refresh_token" are mutually exclusive');
+    schema.push('Cannot use a "saml_session_id" and a "refresh_token" at the same time');
   }
   if (schema.length > 0) errors._schema = schema;
 }
