@@ -196,7 +196,7 @@ await describeEachDialect('POST /token: identity, methods and limits', {}, ({ se
     assertLegacyError(
       await postToken(server(), user.username, user.password, { domain_name: 'example.com', tenant_id: 'x' }),
       400,
-      `{'_schema': ['"tenant_id" and "domain_name" are mutually exclusive']}`,
+      `{'_schema': ['"tenant_id" and "domain_name" must be mutually exclusive']}`,
     );
     await login(server(), user.username, user.password);
   });
