@@ -11,15 +11,18 @@ import { GroupRepository } from './groups/group-repository.ts';
 import { buildLoggerOptions } from './logging/logger-options.ts';
 import { PolicyRepository } from './policies/policy-repository.ts';
 import { openStorage, type Storage, type StorageOptions } from './storage/database.ts';
+import { PgRevocationFeed } from './storage/pg-revocation-feed.ts';
 import { TenantRepository } from './tenants/tenant-repository.ts';
 import { Authenticator } from './tokens/authenticator.ts';
 import { ExpiryJob } from './tokens/expiry-job.ts';
 import { RefreshTokenIssuer } from './tokens/refresh-token-issuer.ts';
 import { RefreshTokenRepository } from './tokens/refresh-token-repository.ts';
 import { RefreshTokenService } from './tokens/refresh-token-service.ts';
+import { LocalRevocationFeed, type RevocationFeed } from './tokens/revocation-feed.ts';
 import { SessionRepository } from './tokens/session-repository.ts';
 import { SessionRevoker } from './tokens/session-revoker.ts';
 import { SessionService } from './tokens/session-service.ts';
+import { TokenCache } from './tokens/token-cache.ts';
 import { TokenCheckService } from './tokens/token-check-service.ts';
 import { TokenRepository } from './tokens/token-repository.ts';
 import { TokenService } from './tokens/token-service.ts';
@@ -64,8 +67,19 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     concurrency: config.passwords.hash_concurrency,
     queueLimit: config.passwords.hash_queue_limit,
   });
-  const revoker = new SessionRevoker({ sessions, events });
-  const tokenCheck = new TokenCheckService({ tokens, users, tenants, revoker, now });
+  const cache = new TokenCache({
+    maxEntries: config.token_cache.max_entries,
+    maxAgeMs: config.token_cache.max_age_seconds * 1000,
+    negativeMaxAgeMs: config.token_cache.negative_max_age_seconds * 1000,
+  });
+  const feed = revocationFeed(config, storage, options.storage?.pgSchema, now);
+  const revoker = new SessionRevoker({
+    db,
+    feed,
+    evictLocally: (uuids) => cache.evictSessions(uuids),
+    events,
+  });
+  const tokenCheck = new TokenCheckService({ tokens, users, tenants, revoker, cache, feed, now });
   const authenticator = new Authenticator({
     users,
     refreshTokens,
@@ -84,6 +98,15 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     secretBox: new SecretBox(refreshTokenKey(config)),
     reuseOnRelogin: config.refresh_tokens.reuse_on_relogin,
     now,
+  });
+  const expiryJob = new ExpiryJob({
+    sessions,
+    revoker,
+    events,
+    log,
+    now,
+    intervalSeconds: config.token_cleanup_interval,
+    batchSize: config.token_cleanup_batch_size,
   });
   const tokenService = new TokenService({
     authenticator,
@@ -111,8 +134,21 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     events,
     repositories: { tenants, users, groups, policies, tokens, sessions, refreshTokens },
     hasher,
+    cache,
+    feed,
     revoker,
     tokenCheck,
+    /** Starts what runs in the background: the revocation feed, then the expiry job. */
+    startBackground: async (options: { expiryJob: boolean } = { expiryJob: true }) => {
+      await feed.start({ onRevoked: (uuids) => cache.evictSessions(uuids), onReset: () => cache.flush() });
+      if (options.expiryJob) expiryJob.start();
+    },
+    /** Stops the background work and closes the database. */
+    close: async () => {
+      await expiryJob.stop();
+      await feed.stop();
+      await storage.close();
+    },
     tokenService,
     refreshTokenService: new RefreshTokenService({ refreshTokens, users, tenants, revoker, events }),
     sessionService: new SessionService({ sessions, users, tenants, revoker }),
@@ -125,19 +161,28 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       now,
       passwordRules: { minLength: config.passwords.min_length, maxLength: config.passwords.max_length },
     }),
-    expiryJob: new ExpiryJob({
-      sessions,
-      revoker,
-      events,
-      log,
-      now,
-      intervalSeconds: config.token_cleanup_interval,
-      batchSize: config.token_cleanup_batch_size,
-    }),
+    expiryJob,
   };
 }
 
 export type Container = ReturnType<typeof buildContainer>;
+
+/** SQLite means one process: local eviction is exact. PostgreSQL instances hear each other. */
+function revocationFeed(
+  config: Readonly<Config>,
+  storage: Storage,
+  pgSchema: string | undefined,
+  now: () => number,
+): RevocationFeed {
+  if (storage.dialect === 'sqlite') return new LocalRevocationFeed();
+  return new PgRevocationFeed(storage.db, {
+    url: config.database_url,
+    channel: `gatehouse_revocations_${pgSchema ?? 'public'}`,
+    heartbeatMs: config.token_cache.heartbeat_ms,
+    maxStalenessMs: config.token_cache.max_staleness_ms,
+    now,
+  });
+}
 
 /** The configured key, or one generated once into the data directory (decision D2). */
 function refreshTokenKey(config: Readonly<Config>): Buffer {

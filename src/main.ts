@@ -17,8 +17,8 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     );
   }
   const app = await buildApp(container);
+  await container.startBackground();
   await app.listen({ host: config.host, port: config.port });
-  container.expiryJob.start();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -32,8 +32,7 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     deadline.unref();
     void (async () => {
       await app.close();
-      await container.expiryJob.stop();
-      await container.storage.close();
+      await container.close();
       process.exit(0);
     })();
   };

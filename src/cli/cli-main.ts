@@ -72,7 +72,7 @@ export async function runCli(argv: string[]): Promise<number> {
       }
     }
   } finally {
-    await container.storage.close();
+    await container.close();
   }
   return 0;
 }

@@ -125,6 +125,39 @@ const PasswordConfig = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const TokenCacheConfig = Type.Object(
+  {
+    max_entries: Type.Integer({
+      minimum: 0,
+      default: 200_000,
+      description: 'Tokens kept in the in-process check cache (0 disables it); the oldest go first.',
+    }),
+    max_age_seconds: Type.Number({
+      minimum: 0,
+      default: 60,
+      description: 'A cached token is read again from the database after this long.',
+    }),
+    negative_max_age_seconds: Type.Number({
+      minimum: 0,
+      default: 5,
+      description: 'How long an unknown token is remembered as unknown.',
+    }),
+    max_staleness_ms: Type.Integer({
+      minimum: 100,
+      default: 1000,
+      description:
+        'PostgreSQL: the longest a revocation made on another instance can go unseen here. The cache is ' +
+        'trusted only while this instance has heard its own LISTEN/NOTIFY heartbeat within this time.',
+    }),
+    heartbeat_ms: Type.Integer({
+      minimum: 20,
+      default: 250,
+      description: 'PostgreSQL: how often each instance proves its notification channel alive.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP server binds.' }),
@@ -202,6 +235,7 @@ export const ConfigSchema = Type.Object(
     bootstrap: BootstrapConfig,
     refresh_tokens: RefreshTokenConfig,
     passwords: PasswordConfig,
+    token_cache: TokenCacheConfig,
   },
   { additionalProperties: false },
 );

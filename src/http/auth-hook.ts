@@ -25,7 +25,7 @@ export function buildAuthHook(deps: AuthHookDeps) {
     const token = await deps.tokenCheck.find(String(request.headers['x-auth-token'] ?? ''));
     if (!token) throw unauthorized(required, 'not_found_or_expired');
     const callerTenantUuid = await callerTenant(deps, token);
-    if (!token.acl.grants(required)) {
+    if (!token.acl().grants(required)) {
       throw unauthorized(required, 'missing_permission_or_invalid_tenant', callerTenantUuid);
     }
     request.auth = await scope(deps, token, callerTenantUuid, request.headers['wazo-tenant']);
@@ -58,7 +58,7 @@ async function scope(
     tenantUuid = requested;
   }
   const userUuid = isUuid(token.record.authId) ? token.record.authId : null;
-  return { token: token.record, userUuid, callerTenantUuid, tenantUuid, acl: token.acl };
+  return { token: token.record, userUuid, callerTenantUuid, tenantUuid, acl: token.acl() };
 }
 
 function unauthorized(requiredAccess: string, reason: string, tenantUuid?: string): DomainError {

@@ -57,6 +57,8 @@ export async function startTestServer(
   });
   const { top, admin } = await prepareDatabase(container);
   const app = await buildApp(container);
+  // Tests run the expiry job by hand (runOnce) so its effects are deterministic.
+  await container.startBackground({ expiryJob: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -89,7 +91,6 @@ function testDefaults(database: TestDatabase): Partial<Config> & Record<string, 
 
 async function closeAll(app: FastifyInstance, container: Container, database: TestDatabase): Promise<void> {
   await app.close();
-  await container.expiryJob.stop();
-  await container.storage.close();
+  await container.close();
   await database.dispose();
 }

@@ -1,17 +1,22 @@
 import { sessionDeleted } from '../events/auth-events.ts';
 import type { EventSink } from '../events/event-sink.ts';
-import type { SessionRepository } from './session-repository.ts';
+import type { Db } from '../storage/database.ts';
+import type { RevocationFeed } from './revocation-feed.ts';
+import { SessionRepository } from './session-repository.ts';
 import type { Session } from './token.ts';
 
 export interface SessionRevokerDeps {
-  sessions: SessionRepository;
+  db: Db;
+  feed: RevocationFeed;
+  /** This instance's token cache, evicted as soon as the deletion commits. */
+  evictLocally(sessionUuids: readonly string[]): void;
   events: EventSink;
 }
 
 /**
- * The one way sessions end (with their tokens): every revocation path goes through here so each
- * deleted session publishes exactly one `auth_session_deleted`, and so a token cache (issue #4)
- * has a single place to hear about revocations.
+ * The one way sessions end (with their tokens). Each revocation deletes the sessions and announces
+ * them to the other instances in one transaction, evicts them from this instance's cache, then
+ * publishes exactly one `auth_session_deleted` per session actually deleted.
  */
 export class SessionRevoker {
   readonly #deps: SessionRevokerDeps;
@@ -21,29 +26,37 @@ export class SessionRevoker {
   }
 
   revokeToken(digest: string): Promise<Session[]> {
-    return this.#announce(this.#deps.sessions.deleteByTokenDigest(digest));
+    return this.#revoke((sessions) => sessions.deleteByTokenDigest(digest));
   }
 
   revokeSession(uuid: string, tenantUuids: readonly string[], userUuid?: string): Promise<Session[]> {
-    return this.#announce(this.#deps.sessions.deleteByUuid(uuid, tenantUuids, userUuid));
+    return this.#revoke((sessions) => sessions.deleteByUuid(uuid, tenantUuids, userUuid));
   }
 
   revokeUser(userUuid: string): Promise<Session[]> {
-    return this.#announce(this.#deps.sessions.deleteByUser(userUuid));
+    return this.#revoke((sessions) => sessions.deleteByUser(userUuid));
   }
 
   revokeByRefreshTokens(refreshTokenUuids: readonly string[]): Promise<Session[]> {
-    return this.#announce(this.#deps.sessions.deleteByRefreshTokens(refreshTokenUuids));
+    return this.#revoke((sessions) => sessions.deleteByRefreshTokens(refreshTokenUuids));
   }
 
-  /** Publishes for sessions deleted elsewhere (the expiry purge). */
+  /** Publishes for sessions deleted elsewhere (the expiry purge: expired tokens need no eviction). */
   announce(sessions: readonly Session[]): void {
     for (const session of sessions) this.#deps.events.publish(sessionDeleted(session));
   }
 
-  async #announce(deletion: Promise<Session[]>): Promise<Session[]> {
-    const sessions = await deletion;
-    this.announce(sessions);
-    return sessions;
+  async #revoke(deletion: (sessions: SessionRepository) => Promise<Session[]>): Promise<Session[]> {
+    const deleted = await this.#deps.db.transaction().execute(async (tx) => {
+      const sessions = await deletion(new SessionRepository(tx));
+      await this.#deps.feed.announceWithin(
+        tx,
+        sessions.map((s) => s.uuid),
+      );
+      return sessions;
+    });
+    this.#deps.evictLocally(deleted.map((s) => s.uuid));
+    this.announce(deleted);
+    return deleted;
   }
 }

@@ -1,10 +1,11 @@
-import { type CompiledAcl, compileAcl } from '../acl/acl-matcher.ts';
 import { digestToken, isTokenShaped } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
 import type { UserRepository } from '../users/user-repository.ts';
+import type { RevocationFeed } from './revocation-feed.ts';
 import type { SessionRevoker } from './session-revoker.ts';
 import { type AccessToken, isExpired, isUuid, SERVER_AUTH_ID } from './token.ts';
+import { type CachedToken, type TokenCache, toCachedToken } from './token-cache.ts';
 import type { TokenRepository } from './token-repository.ts';
 
 export interface TokenCheckDeps {
@@ -12,13 +13,12 @@ export interface TokenCheckDeps {
   users: UserRepository;
   tenants: TenantRepository;
   revoker: SessionRevoker;
+  cache: TokenCache;
+  feed: RevocationFeed;
   now: () => number;
 }
 
-export interface ValidToken {
-  record: AccessToken;
-  acl: CompiledAcl;
-}
+export type ValidToken = CachedToken;
 
 /**
  * The token checks every service of the platform calls (wazo §3.6): unknown or expired → 404,
@@ -27,25 +27,48 @@ export interface ValidToken {
  */
 export class TokenCheckService {
   readonly #deps: TokenCheckDeps;
+  /** Concurrent misses for one digest share one database read. */
+  readonly #inFlight = new Map<string, Promise<CachedToken | null>>();
 
   constructor(deps: TokenCheckDeps) {
     this.#deps = deps;
   }
 
-  /** Finds a live token, or null. Shared by the check routes and the management auth hook. */
+  /**
+   * Finds a live token, or null: the hot path of every service of the platform. A digest, one
+   * map lookup and, on a miss, one database read. The cache is consulted only while the
+   * revocation feed is current; a storage failure propagates (503), it never means "valid".
+   */
   async find(value: string): Promise<ValidToken | null> {
     if (!isTokenShaped(value)) return null;
-    const record = await this.#deps.tokens.findByDigest(digestToken(value));
-    if (!record || isExpired(record, this.#deps.now())) return null;
-    return {
-      record,
-      acl: compileAcl(record.acl, { authId: record.authId, sessionUuid: record.sessionUuid }),
-    };
+    const digest = digestToken(value);
+    const now = this.#deps.now();
+    const trusted = this.#deps.feed.isCurrent(now);
+    const cached = trusted ? this.#deps.cache.get(digest, now) : undefined;
+    const token = cached === undefined ? await this.#load(digest, trusted) : cached;
+    return token && !isExpired(token.record, now) ? token : null;
+  }
+
+  #load(digest: string, cacheable: boolean): Promise<CachedToken | null> {
+    const pending = this.#inFlight.get(digest);
+    if (pending) return pending;
+    const { cache } = this.#deps;
+    const generation = cache.generation;
+    const load = this.#deps.tokens
+      .findByDigest(digest)
+      .then((record) => {
+        // A revocation heard while reading may concern this very row: then do not cache it.
+        if (cacheable && cache.generation === generation) return cache.set(digest, record, this.#deps.now());
+        return record ? toCachedToken(record) : null;
+      })
+      .finally(() => this.#inFlight.delete(digest));
+    this.#inFlight.set(digest, load);
+    return load;
   }
 
   async check(value: string, query: { scope?: string; tenant?: string }): Promise<AccessToken> {
     const token = await this.#require(value);
-    if (query.scope !== undefined && !token.acl.grants(query.scope)) {
+    if (query.scope !== undefined && !token.acl().grants(query.scope)) {
       throw new DomainError('missing-scope', { message: `Unauthorized for ${transliterate(query.scope)}` });
     }
     if (query.tenant !== undefined) await this.#checkTenant(token.record, query.tenant);
@@ -59,7 +82,8 @@ export class TokenCheckService {
   ): Promise<Record<string, boolean>> {
     const token = await this.#require(value);
     const result: Record<string, boolean> = {};
-    for (const scope of new Set(scopes)) result[scope] = token.acl.grants(scope);
+    const acl = token.acl();
+    for (const scope of new Set(scopes)) result[scope] = acl.grants(scope);
     if (tenant !== undefined) await this.#checkTenant(token.record, tenant);
     return result;
   }
