@@ -51,7 +51,7 @@ export class TokenCheckService {
 
   #load(digest: string, cacheable: boolean): Promise<CachedToken | null> {
     const pending = this.#inFlight.get(digest);
-    if (pending) return pending;
+    if (pending !== undefined) return pending;
     const { cache } = this.#deps;
     const generation = cache.generation;
     const load = this.#deps.tokens
