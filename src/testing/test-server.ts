@@ -3,7 +3,6 @@ import pino from 'pino';
 import { buildApp } from '../app.ts';
 import { ManualClock } from '../clock/clock.ts';
 import { loadConfig } from '../config/config-loader.ts';
-import type { Config } from '../config/config-schema.ts';
 import { buildContainer, type Container } from '../container.ts';
 import { MemoryEventSink } from '../events/event-sink.ts';
 import { buildLoggerOptions } from '../logging/logger-options.ts';
@@ -12,12 +11,17 @@ import { createTestDatabase, type TestDatabase } from './test-databases.ts';
 
 export const ADMIN_USERNAME = 'admin';
 export const ADMIN_PASSWORD = 's3cre7-admin-password';
+const TEST_REFRESH_TOKEN_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface TestServerOptions {
-  /** Configuration on top of the test defaults (nested objects are merged by loadConfig). */
+  /** Configuration on top of the test defaults; sections such as `http` are merged key by key. */
   config?: Record<string, unknown>;
   /** Use a hand-moved clock (expiry tests); the real clock otherwise. */
   manualClock?: boolean;
+  /** Run a second instance on the database of an existing test server (multi-instance tests). */
+  shareDatabaseWith?: TestServer;
+  /** Connect to PostgreSQL through this URL instead (e.g. a fault proxy in front of the real server). */
+  databaseUrlOverride?: string;
 }
 
 /**
@@ -34,6 +38,7 @@ export interface TestServer {
   events: MemoryEventSink;
   logs: string[];
   clock: ManualClock | null;
+  database: TestDatabase;
   topTenantUuid: string;
   adminUuid: string;
   close(): Promise<void>;
@@ -43,8 +48,11 @@ export async function startTestServer(
   dialect: 'sqlite' | 'postgres',
   options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const database = await createTestDatabase(dialect);
-  const config = loadConfig({}, { ...testDefaults(database), ...(options.config ?? {}) });
+  const shared = options.shareDatabaseWith?.database;
+  const database = shared ?? (await createTestDatabase(dialect));
+  const defaults = testDefaults(database);
+  if (options.databaseUrlOverride) defaults.database_url = options.databaseUrlOverride;
+  const config = loadConfig({}, mergeSections(defaults, options.config ?? {}));
   const logs: string[] = [];
   const logger = pino(buildLoggerOptions('info'), { write: (line: string) => logs.push(line) });
   const events = new MemoryEventSink();
@@ -72,13 +80,15 @@ export async function startTestServer(
     events,
     logs,
     clock,
+    database,
     topTenantUuid: top.uuid,
     adminUuid: admin.userUuid,
-    close: () => closeAll(app, container, database),
+    // Only the server that created the database disposes of it.
+    close: () => closeAll(app, container, shared ? null : database),
   };
 }
 
-function testDefaults(database: TestDatabase): Partial<Config> & Record<string, unknown> {
+function testDefaults(database: TestDatabase): Record<string, unknown> {
   return {
     database_url: database.url,
     data_dir: database.dataDir,
@@ -86,11 +96,33 @@ function testDefaults(database: TestDatabase): Partial<Config> & Record<string, 
     max_user_concurrent_sessions: 10,
     token_cleanup_interval: 0,
     bootstrap: { username: ADMIN_USERNAME, password: ADMIN_PASSWORD },
+    // Instances of one test database share the refresh-token key, as production instances must.
+    refresh_tokens: { encryption_key: TEST_REFRESH_TOKEN_KEY },
   };
 }
 
-async function closeAll(app: FastifyInstance, container: Container, database: TestDatabase): Promise<void> {
+/** Overrides replace top-level values but merge into sections (`http`, `bootstrap`…) key by key. */
+function mergeSections(
+  base: Record<string, unknown>,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    const bothObjects = [current, value].every(
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    );
+    out[key] = bothObjects ? { ...(current as object), ...(value as object) } : value;
+  }
+  return out;
+}
+
+async function closeAll(
+  app: FastifyInstance,
+  container: Container,
+  database: TestDatabase | null,
+): Promise<void> {
   await app.close();
   await container.close();
-  await database.dispose();
+  await database?.dispose();
 }
