@@ -8,6 +8,7 @@ import { registerCors } from './http/cors.ts';
 import { handleError } from './http/error-handler.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { registerValidators } from './http/validators.ts';
+import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
 import { apiSpecRoutes } from './status/api-spec-routes.ts';
 import { statusRoutes } from './status/status-routes.ts';
 import { refreshTokenRoutes } from './tokens/refresh-token-routes.ts';
@@ -51,6 +52,11 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     'preValidation',
     buildAuthHook({ tokenCheck: container.tokenCheck, ...container.repositories }),
   );
+
+  if (config.metrics.enabled) recordRequestMetrics(app, container.metrics);
+  if (config.metrics.enabled && config.metrics.port === null) {
+    await app.register(metricsRoutes, { metrics: container.metrics, prefix: config.http.path_prefix });
+  }
 
   const prefix = `${config.http.path_prefix}${API_PREFIX}`;
   await app.register(swagger, {

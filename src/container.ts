@@ -9,6 +9,7 @@ import { type EventSink, FanOutEventSink } from './events/event-sink.ts';
 import { LogEventSink } from './events/log-event-sink.ts';
 import { GroupRepository } from './groups/group-repository.ts';
 import { buildLoggerOptions } from './logging/logger-options.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { PolicyRepository } from './policies/policy-repository.ts';
 import { openStorage, type Storage, type StorageOptions } from './storage/database.ts';
 import { PgRevocationFeed } from './storage/pg-revocation-feed.ts';
@@ -49,9 +50,15 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
   const log = options.logger ?? pino(buildLoggerOptions(config.log_level));
   const storage: Storage = openStorage(config.database_url, options.storage);
   const { db } = storage;
-  const events = new FanOutEventSink([new LogEventSink(log), ...(options.eventSinks ?? [])], (error) =>
-    log.error({ err: error }, 'event sink failed'),
-  );
+  const metrics = new Metrics({
+    cache: () => ({ ...cache.stats, size: cache.size }),
+    hashQueueDepth: () => hasher.queueDepth,
+    pool: () => storage.poolStats(),
+  });
+  const events = new FanOutEventSink([new LogEventSink(log), ...(options.eventSinks ?? [])], (error) => {
+    metrics.eventDropped();
+    log.error({ err: error }, 'event sink failed');
+  });
 
   const tenants = new TenantRepository(db);
   const users = new UserRepository(db);
@@ -66,6 +73,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     timeCost: config.passwords.argon2_time_cost,
     concurrency: config.passwords.hash_concurrency,
     queueLimit: config.passwords.hash_queue_limit,
+    observeWait: (seconds) => metrics.observeHashWait(seconds),
   });
   const cache = new TokenCache({
     maxEntries: config.token_cache.max_entries,
@@ -132,6 +140,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     log,
     storage,
     events,
+    metrics,
     repositories: { tenants, users, groups, policies, tokens, sessions, refreshTokens },
     hasher,
     cache,

@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import type { Config } from './config/config-schema.ts';
 import { buildContainer } from './container.ts';
+import { listenMetrics } from './metrics/metrics-routes.ts';
 import { prepareDatabase } from './startup.ts';
 
 /**
@@ -19,6 +20,11 @@ export async function serve(config: Readonly<Config>): Promise<void> {
   const app = await buildApp(container);
   await container.startBackground();
   await app.listen({ host: config.host, port: config.port });
+  const { metrics } = config;
+  const metricsServer =
+    metrics.enabled && metrics.port !== null
+      ? await listenMetrics(container.metrics, metrics.host, metrics.port)
+      : null;
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -31,6 +37,7 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     }, config.shutdown_timeout_seconds * 1000);
     deadline.unref();
     void (async () => {
+      metricsServer?.close();
       await app.close();
       await container.close();
       process.exit(0);

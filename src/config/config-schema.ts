@@ -158,6 +158,24 @@ const TokenCacheConfig = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const MetricsConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Serve Prometheus metrics at /metrics.' }),
+    port: Type.Union([Type.Integer({ minimum: 1, maximum: 65_535 }), Type.Null()], {
+      default: null,
+      description:
+        'When set, /metrics is served without authentication on this separate port (bound to metrics.host) ' +
+        'and not on the main port; when null, it is on the main port and needs the auth.metrics.read ACL.',
+    }),
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address of the separate metrics port.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP server binds.' }),
@@ -236,6 +254,7 @@ export const ConfigSchema = Type.Object(
     refresh_tokens: RefreshTokenConfig,
     passwords: PasswordConfig,
     token_cache: TokenCacheConfig,
+    metrics: MetricsConfig,
   },
   { additionalProperties: false },
 );

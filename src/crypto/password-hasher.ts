@@ -25,6 +25,8 @@ export interface PasswordHasherOptions {
   timeCost: number;
   concurrency: number;
   queueLimit: number;
+  /** Told how long each queued hash waited (metrics). */
+  observeWait?: (seconds: number) => void;
 }
 
 export interface VerifyResult {
@@ -45,7 +47,11 @@ export class PasswordHasher {
 
   constructor(options: PasswordHasherOptions) {
     this.#options = options;
-    this.#queue = new WorkQueue(options.concurrency || availableParallelism(), options.queueLimit);
+    this.#queue = new WorkQueue(
+      options.concurrency || availableParallelism(),
+      options.queueLimit,
+      options.observeWait,
+    );
   }
 
   get queueDepth(): number {

@@ -8,10 +8,12 @@ export class WorkQueue {
   readonly #queueLimit: number;
   #running = 0;
   readonly #waiting: Array<() => void> = [];
+  readonly #observeWait: (seconds: number) => void;
 
-  constructor(concurrency: number, queueLimit: number) {
+  constructor(concurrency: number, queueLimit: number, observeWait: (seconds: number) => void = () => {}) {
     this.#concurrency = Math.max(1, concurrency);
     this.#queueLimit = queueLimit;
+    this.#observeWait = observeWait;
   }
 
   get depth(): number {
@@ -22,7 +24,9 @@ export class WorkQueue {
   async run<T>(task: () => Promise<T>): Promise<{ value: T } | null> {
     if (this.#running >= this.#concurrency) {
       if (this.#waiting.length >= this.#queueLimit) return null;
+      const queuedAt = performance.now();
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      this.#observeWait((performance.now() - queuedAt) / 1000);
     } else {
       this.#running += 1;
     }

@@ -15,6 +15,8 @@ export interface Storage {
   readonly dialect: Dialect;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /** Connection-pool occupancy (PostgreSQL); null for the embedded engine. */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ function openSqlite(path: string): Storage {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    poolStats: () => null,
     close: () => db.destroy(),
   };
 }
@@ -75,6 +78,7 @@ function openPostgres(url: string, options: StorageOptions): Storage {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
 }
