@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, type TestContext, test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
-import { adminToken, basic, type CreatedUser, createUser, login } from '../testing/http-client.ts';
+import {
+  adminToken,
+  base64,
+  basic,
+  type CreatedUser,
+  createUser,
+  JSON_CONTENT_TYPE,
+  login,
+} from '../testing/http-client.ts';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, type TestServer } from '../testing/test-server.ts';
 
 /**
@@ -40,8 +48,6 @@ interface Reply {
   text: string;
 }
 
-type HeaderMap = Record<string, string>;
-const JSON_TYPE: HeaderMap = { 'Content-Type': 'application/json' };
 const TRACE_PATTERNS = [
   /at .*\.ts:\d+/,
   /\.[cm]?[jt]s:\d+:\d+/,
@@ -50,7 +56,6 @@ const TRACE_PATTERNS = [
   /\bselect\b.+\bfrom\b/i,
 ];
 const json = (value: unknown) => JSON.stringify(value);
-const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 /** A case with the admin token; `more` adds a body, headers or secrets. */
 function c(method: string, path: string, name: string, expect: Expected, more: Partial<Case> = {}): Case {
@@ -120,7 +125,7 @@ async function runCases(t: TestContext, server: TestServer, context: Context, ca
   const secrets = [
     context.token,
     ADMIN_PASSWORD,
-    b64(`${ADMIN_USERNAME}:${ADMIN_PASSWORD}`),
+    base64(`${ADMIN_USERNAME}:${ADMIN_PASSWORD}`),
     context.victim.password,
   ];
   for (const c of cases) {
@@ -171,7 +176,7 @@ await describeEachDialect('bad input on every route', {}, ({ server }) => {
         name: string,
         body: string | Buffer | undefined,
         expect: number,
-        headers: HeaderMap = JSON_TYPE,
+        headers: Record<string, string> = JSON_CONTENT_TYPE,
       ) => cases.push(c(method, path, name, expect, { auth, body, headers }));
       for (const [name, body] of MALFORMED) raw(name, body, 400);
       raw('null reads as {}', 'null', onNull);
@@ -296,8 +301,8 @@ await describeEachDialect('bad input on every route', {}, ({ server }) => {
     for (const [method, path, auth, lines] of tables) {
       // POST /token also carries the admin's valid Basic credentials: the body alone must cause the 400.
       const headers = auth
-        ? JSON_TYPE
-        : { ...JSON_TYPE, Authorization: basic(ADMIN_USERNAME, ADMIN_PASSWORD) };
+        ? JSON_CONTENT_TYPE
+        : { ...JSON_CONTENT_TYPE, Authorization: basic(ADMIN_USERNAME, ADMIN_PASSWORD) };
       for (const body of lines.split('\n').map((line) => line.trim())) {
         const name = body.length > 70 ? `${body.slice(0, 70)}…` : body;
         cases.push(c(method, path, name, 400, { auth, headers, body, secrets: [pw, rt] }));
@@ -310,7 +315,7 @@ await describeEachDialect('bad input on every route', {}, ({ server }) => {
     const { token, adminUuid } = context;
     const long = 'a'.repeat(300);
     const tokenLong = `${token}${'f'.repeat(264)}`;
-    const scopes = { body: json({ scopes: ['a'] }), headers: JSON_TYPE };
+    const scopes = { body: json({ scopes: ['a'] }), headers: JSON_CONTENT_TYPE };
     const cases: Case[] = [
       c('GET', '/token/abcdef', 'malformed token', 404),
       c('HEAD', '/token/abcdef', 'malformed token', 404),
@@ -326,7 +331,7 @@ await describeEachDialect('bad input on every route', {}, ({ server }) => {
     ];
     for (const bad of ['not-a-uuid', long]) {
       const name = bad === long ? '300-character segment' : 'non-UUID segment';
-      const put = (body: unknown) => ({ body: json(body), headers: JSON_TYPE });
+      const put = (body: unknown) => ({ body: json(body), headers: JSON_CONTENT_TYPE });
       cases.push(
         c('GET', `/users/${bad}`, name, 404),
         c('PUT', `/users/${bad}`, name, 404, put({})),
@@ -372,7 +377,7 @@ await describeEachDialect('bad input on every route', {}, ({ server }) => {
   });
 
   test('A3 FZ-BASIC invalid Basic headers, invalid base64 included, give 401 and never 500', async (t) => {
-    const good = b64(`${ADMIN_USERNAME}:${ADMIN_PASSWORD}`);
+    const good = base64(`${ADMIN_USERNAME}:${ADMIN_PASSWORD}`);
     const headers = [
       'Basic !!!',
       'Basic',
@@ -382,19 +387,20 @@ await describeEachDialect('bad input on every route', {}, ({ server }) => {
       `Basic ${good}===`,
       `Basic ${good.slice(0, 5)}=${good.slice(5)}`,
       `Basic ${good.slice(0, -2)}a=`,
-      `Basic ${b64('admin')}`,
-      `Basic ${b64(`${ADMIN_USERNAME}:`)}`,
-      `Basic ${b64(`:${ADMIN_PASSWORD}`)}`,
+      `Basic ${base64('admin')}`,
+      `Basic ${base64(`${ADMIN_USERNAME}:`)}`,
+      `Basic ${base64(`:${ADMIN_PASSWORD}`)}`,
       `Basic ${good} ${good}`,
       `Bearer ${context.token}`,
       `Digest ${good}`,
-      `Basic ${b64(`${ADMIN_USERNAME}:${'x'.repeat(10_000)}`)}`,
+      `Basic ${base64(`${ADMIN_USERNAME}:${'x'.repeat(10_000)}`)}`,
       `Basic ${'A'.repeat(12_000)}`,
     ];
     const cases = headers.map((authorization) => {
       const name = authorization.length > 60 ? `${authorization.slice(0, 60)}…` : authorization;
       const expect = authorization.length > 10_000 ? [401, 431] : 401;
-      const more = { auth: false, body: '{}', headers: { ...JSON_TYPE, Authorization: authorization } };
+      const sent = { ...JSON_CONTENT_TYPE, Authorization: authorization };
+      const more = { auth: false, body: '{}', headers: sent };
       return c('POST', '/token', name, expect, { ...more, secrets: [good] });
     });
     await runCases(t, server(), context, cases);
@@ -425,7 +431,7 @@ await describeEachDialect('bad input on every route', {}, ({ server }) => {
     const cases = [
       c('GET', '/no-such-route', 'unknown path', 404),
       c('HEAD', '/no-such-route', 'unknown path', 404),
-      c('POST', '/no/such/route', 'unknown path', 404, { body: '{}', headers: JSON_TYPE }),
+      c('POST', '/no/such/route', 'unknown path', 404, { body: '{}', headers: JSON_CONTENT_TYPE }),
       c('GET', `${origin}/nothing-here`, 'outside the prefix', 404),
       c('GET', `${origin}/0.2/token`, 'other API version', 404),
       c('GET', '/status', 'GET /status', 200),
@@ -436,7 +442,7 @@ await describeEachDialect('bad input on every route', {}, ({ server }) => {
     await runCases(t, server(), context, cases);
     const ok = await fetch(`${server().api}/token`, {
       method: 'POST',
-      headers: { ...JSON_TYPE, Authorization: basic(ADMIN_USERNAME, ADMIN_PASSWORD) },
+      headers: { ...JSON_CONTENT_TYPE, Authorization: basic(ADMIN_USERNAME, ADMIN_PASSWORD) },
       body: '{}',
     });
     assert.equal(ok.status, 200);

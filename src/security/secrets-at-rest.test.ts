@@ -3,7 +3,18 @@ import { createHash, randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
 import { sql } from 'kysely';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
-import { adminToken, basic, createUser, login, postToken, request } from '../testing/http-client.ts';
+import {
+  adminToken,
+  base64,
+  basic,
+  createUser,
+  login,
+  MOBILE_SESSION,
+  postRefreshToken,
+  postToken,
+  request,
+  tokenStatus,
+} from '../testing/http-client.ts';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, type TestServer } from '../testing/test-server.ts';
 
 /**
@@ -27,7 +38,6 @@ interface Flow {
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 async function runFlow(s: TestServer): Promise<Flow> {
   const flow: Flow = {
@@ -40,7 +50,7 @@ async function runFlow(s: TestServer): Promise<Flow> {
   };
   const remember = (loginName: string, password: string) => {
     flow.secrets.push(password);
-    flow.basics.push(b64(`${loginName}:${password}`));
+    flow.basics.push(base64(`${loginName}:${password}`));
   };
   const token = async (
     loginName: string,
@@ -73,20 +83,19 @@ async function runFlow(s: TestServer): Promise<Flow> {
     offline.refresh_token,
     'B23 the non-mobile re-login returns the same value',
   );
-  const mobileHeaders = { 'Wazo-Session-Type': 'mobile' };
-  await token(bob.username, bob.password, { access_type: 'offline', client_id: 'phone' }, mobileHeaders);
+  await token(bob.username, bob.password, { access_type: 'offline', client_id: 'phone' }, MOBILE_SESSION);
   const bobMobile = await token(
     bob.username,
     bob.password,
     { access_type: 'offline', client_id: 'phone' },
-    mobileHeaders,
+    MOBILE_SESSION,
   );
   const refreshed = await tokenFromRefresh(s, flow, offline.refresh_token ?? '', 'desk');
   const bobRefreshed = await tokenFromRefresh(s, flow, bobMobile.refresh_token ?? '', 'phone');
 
   for (const t of [online.token, refreshed, online.token.toUpperCase()]) {
     assert.equal((await request(s, `/token/${t}?scope=auth.users.me.read`)).status, 403);
-    assert.equal((await request(s, `/token/${t}`, { method: 'HEAD' })).status, 204);
+    assert.equal(await tokenStatus(s, t), 204);
     assert.equal((await request(s, `/token/${t}?token=${t}`)).status, 200);
     const scopes = await request(s, `/token/${t}/scopes/check`, {
       method: 'POST',
@@ -102,10 +111,7 @@ async function runFlow(s: TestServer): Promise<Flow> {
   assert.equal((await postToken(s, alice.username, wrong)).status, 401);
   const unknownRefresh = randomUUID();
   flow.secrets.push(unknownRefresh);
-  const refused = await request(s, '/token', {
-    method: 'POST',
-    body: { refresh_token: unknownRefresh, client_id: 'desk' },
-  });
+  const refused = await postRefreshToken(s, unknownRefresh, 'desk');
   assert.equal(refused.status, 401);
   const revoked = await token(bob.username, bob.password);
   assert.equal((await request(s, `/token/${revoked.token}`, { method: 'DELETE' })).status, 200);
@@ -138,10 +144,7 @@ async function tokenFromRefresh(
   refreshToken: string,
   clientId: string,
 ): Promise<string> {
-  const result = await request(s, '/token', {
-    method: 'POST',
-    body: { refresh_token: refreshToken, client_id: clientId, expiration: 600 },
-  });
+  const result = await postRefreshToken(s, refreshToken, clientId, { expiration: 600 });
   assert.equal(result.status, 200, result.text);
   const value = (result.body as { data: { token: string } }).data.token;
   flow.secrets.push(value);
@@ -225,7 +228,7 @@ await describeEachDialect('secrets at rest and in logs', {}, ({ server }) => {
         for (const form of [
           value,
           value.replaceAll('-', ''),
-          b64(value),
+          base64(value),
           Buffer.from(value).toString('hex'),
         ]) {
           assert.ok(
@@ -267,6 +270,6 @@ await describeEachDialect('secrets at rest and in logs', {}, ({ server }) => {
     assert.equal(result.status, 401);
     const logs = server().logs.join('\n');
     assert.ok(!logs.includes(secret), 'a secret sent in the body or the Basic header reached the logs');
-    assert.ok(!logs.includes(b64(`${ADMIN_USERNAME}:${secret}`)), 'the Basic header reached the logs');
+    assert.ok(!logs.includes(base64(`${ADMIN_USERNAME}:${secret}`)), 'the Basic header reached the logs');
   });
 });

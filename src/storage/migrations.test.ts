@@ -7,6 +7,7 @@ import {
   postgresUnavailableReason,
   type TestDatabase,
 } from '../testing/test-databases.ts';
+import { insertTenantRow } from '../testing/test-fixtures.ts';
 import { type Db, openStorage, type Storage } from './database.ts';
 import { uniqueViolation } from './db-errors.ts';
 import { migrateToLatest } from './migrator.ts';
@@ -114,24 +115,6 @@ async function listTables(storage: Storage, database: TestDatabase): Promise<Map
   );
 }
 
-async function insertTenant(db: Db, slug: string): Promise<string> {
-  const uuid = newId();
-  await db
-    .insertInto('auth_tenant')
-    .values({
-      uuid,
-      name: slug,
-      slug,
-      phone: null,
-      contact_uuid: null,
-      parent_uuid: uuid,
-      default_authentication_method: 'native',
-      created_at: Date.now(),
-    })
-    .execute();
-  return uuid;
-}
-
 async function insertUser(db: Db, tenantUuid: string, username: string): Promise<string> {
   const uuid = newId();
   await db
@@ -195,7 +178,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await withDatabase(dialect, async (storage) => {
         await migrateToLatest(storage);
         const { db } = storage;
-        const tenant = await insertTenant(db, 'top');
+        const tenant = await insertTenantRow(db, { slug: 'top' });
         await insertUser(db, tenant, 'Alice');
         const violated = await expectUniqueViolation(() => insertUser(db, tenant, 'alice'));
         assert.match(violated, /username/);
@@ -217,7 +200,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await group(tenant, 'Sales', 'Sales');
         assert.match(await expectUniqueViolation(() => group(tenant, 'Sales 2', 'sales')), /slug/);
         // Slugs are unique per tenant only.
-        await group(await insertTenant(db, 'other'), 'Sales', 'sales');
+        await group(await insertTenantRow(db, { slug: 'other' }), 'Sales', 'sales');
 
         const policy = (slug: string) =>
           db
@@ -255,7 +238,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await withDatabase(dialect, async (storage) => {
         await migrateToLatest(storage);
         const { db } = storage;
-        const tenant = await insertTenant(db, 'top');
+        const tenant = await insertTenantRow(db, { slug: 'top' });
         const user = await insertUser(db, tenant, 'far-future');
         const session = newId();
         const issuedAtMs = Date.UTC(2040, 0, 1);

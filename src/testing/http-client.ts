@@ -42,8 +42,19 @@ export async function request(
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
+/** `Content-Type: application/json`, for requests that send a raw body. */
+export const JSON_CONTENT_TYPE: Readonly<Record<string, string>> = { 'Content-Type': 'application/json' };
+
+/** `Wazo-Session-Type: mobile`, the header that makes a login a mobile session. */
+export const MOBILE_SESSION: Readonly<Record<string, string>> = { 'Wazo-Session-Type': 'mobile' };
+
+/** The base64 text of `text` encoded as given. */
+export function base64(text: string, encoding: BufferEncoding = 'utf8'): string {
+  return Buffer.from(text, encoding).toString('base64');
+}
+
 export function basic(login: string, password: string, encoding: BufferEncoding = 'utf8'): string {
-  return `Basic ${Buffer.from(`${login}:${password}`, encoding).toString('base64')}`;
+  return `Basic ${base64(`${login}:${password}`, encoding)}`;
 }
 
 export interface TokenData {
@@ -71,6 +82,26 @@ export function postToken(
   });
 }
 
+/** POST /token with a refresh token (no Basic credentials); returns the raw result. */
+export function postRefreshToken(
+  server: TestServer,
+  refreshToken: string,
+  clientId: string,
+  body: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  return request(server, '/token', {
+    method: 'POST',
+    body: { refresh_token: refreshToken, client_id: clientId, ...body },
+    headers,
+  });
+}
+
+/** The status of HEAD /token/{token}: 204 while the token is valid, 404 otherwise. */
+export async function tokenStatus(server: TestServer, token: string): Promise<number> {
+  return (await request(server, `/token/${token}`, { method: 'HEAD' })).status;
+}
+
 /** Logs in and returns the token data, failing the test on anything but 200. */
 export async function login(
   server: TestServer,
@@ -86,6 +117,15 @@ export async function login(
 
 export async function adminToken(server: TestServer): Promise<string> {
   return (await login(server, ADMIN_USERNAME, ADMIN_PASSWORD, { expiration: 7200 })).token;
+}
+
+/** A request sent with the admin token unless `options.token` is given. */
+export async function adminRequest(
+  server: TestServer,
+  path: string,
+  options: RequestOptions = {},
+): Promise<HttpResult> {
+  return request(server, path, { ...options, token: options.token ?? (await adminToken(server)) });
 }
 
 export interface CreatedUser {

@@ -5,17 +5,14 @@ import { digestToken, newTokenValue } from '../crypto/token-values.ts';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import {
   adminToken,
-  type CreatedUser,
-  createUser,
   login,
+  postRefreshToken,
   postToken,
   request,
+  tokenStatus,
 } from '../testing/http-client.ts';
+import { assertSessionDeleted, newUser, sessionEvents } from '../testing/test-fixtures.ts';
 import type { TestServer } from '../testing/test-server.ts';
-
-async function newUser(server: TestServer): Promise<CreatedUser> {
-  return createUser(server, { password: `pw-${randomUUID()}` });
-}
 
 function clockOf(server: TestServer) {
   const { clock } = server;
@@ -41,10 +38,6 @@ async function sessionRows(server: TestServer, sessionUuids: string[]): Promise<
   return Number(row.n);
 }
 
-function eventsFor(server: TestServer, name: string, sessionUuid: string) {
-  return server.events.named(name).filter((e) => e.data.uuid === sessionUuid);
-}
-
 await describeEachDialect(
   'expired-token purge',
   { manualClock: true, config: { token_cleanup_interval: 5 } },
@@ -57,7 +50,7 @@ await describeEachDialect(
       clockOf(server()).advance(2000);
       // Expired but not purged yet: still a row, already refused by every check.
       assert.equal(await tokenRows(server(), [token.session_uuid]), 1);
-      assert.equal((await request(server(), `/token/${token.token}`, { method: 'HEAD' })).status, 404);
+      assert.equal(await tokenStatus(server(), token.token), 404);
 
       await server().container.expiryJob.runOnce();
       assert.equal(await tokenRows(server(), [token.session_uuid]), 0);
@@ -85,7 +78,7 @@ await describeEachDialect(
       await server().container.expiryJob.runOnce();
       assert.equal(await tokenRows(server(), [live.session_uuid]), 1);
       assert.equal(await tokenRows(server(), [expired.session_uuid]), 0);
-      assert.equal((await request(server(), `/token/${live.token}`, { method: 'HEAD' })).status, 204);
+      assert.equal(await tokenStatus(server(), live.token), 204);
     });
 
     test('D59 a purged session publishes one auth_session_deleted, even when two runs race', async () => {
@@ -98,15 +91,9 @@ await describeEachDialect(
       await Promise.all([job.runOnce(), job.runOnce()]);
       await job.runOnce();
       for (const token of tokens) {
-        const events = eventsFor(server(), 'auth_session_deleted', token.session_uuid);
-        assert.equal(events.length, 1, token.session_uuid);
-        assert.deepEqual(events[0]?.data, {
-          uuid: token.session_uuid,
-          user_uuid: user.uuid,
-          tenant_uuid: user.tenant_uuid,
-        });
-        assert.equal(events[0]?.routingKey, `auth.sessions.${token.session_uuid}.deleted`);
-        assert.equal(events[0]?.tenantUuid, user.tenant_uuid);
+        const event = assertSessionDeleted(server(), user, token.session_uuid);
+        assert.equal(event.routingKey, `auth.sessions.${token.session_uuid}.deleted`);
+        assert.equal(event.tenantUuid, user.tenant_uuid);
       }
       assert.equal(
         await tokenRows(
@@ -121,13 +108,7 @@ await describeEachDialect(
       const user = await newUser(server());
       const token = await login(server(), user.username, user.password);
       await request(server(), `/token/${token.token}`, { method: 'DELETE' });
-      const events = eventsFor(server(), 'auth_session_deleted', token.session_uuid);
-      assert.equal(events.length, 1);
-      assert.deepEqual(events[0]?.data, {
-        uuid: token.session_uuid,
-        user_uuid: user.uuid,
-        tenant_uuid: user.tenant_uuid,
-      });
+      assertSessionDeleted(server(), user, token.session_uuid);
     });
 
     test('D59 a token expiring before the next run gets exactly one auth_session_expire_soon', async () => {
@@ -137,7 +118,7 @@ await describeEachDialect(
       const job = server().container.expiryJob;
       await job.runOnce();
       await job.runOnce();
-      const events = eventsFor(server(), 'auth_session_expire_soon', soon.session_uuid);
+      const events = sessionEvents(server(), 'auth_session_expire_soon', soon.session_uuid);
       assert.equal(events.length, 1);
       assert.deepEqual(events[0]?.data, {
         uuid: soon.session_uuid,
@@ -149,9 +130,9 @@ await describeEachDialect(
         `auth.users.${user.uuid}.sessions.${soon.session_uuid}.expire_soon`,
       );
       assert.equal(events[0]?.tenantUuid, user.tenant_uuid);
-      assert.deepEqual(eventsFor(server(), 'auth_session_expire_soon', later.session_uuid), []);
+      assert.deepEqual(sessionEvents(server(), 'auth_session_expire_soon', later.session_uuid), []);
       // The notice is not a revocation: the token still works until it expires.
-      assert.equal((await request(server(), `/token/${soon.token}`, { method: 'HEAD' })).status, 204);
+      assert.equal(await tokenStatus(server(), soon.token), 204);
     });
 
     test('D59 racing runs announce each expiring session once', async () => {
@@ -163,7 +144,7 @@ await describeEachDialect(
       await Promise.all([job.runOnce(), job.runOnce(), job.runOnce()]);
       for (const token of tokens) {
         assert.equal(
-          eventsFor(server(), 'auth_session_expire_soon', token.session_uuid).length,
+          sessionEvents(server(), 'auth_session_expire_soon', token.session_uuid).length,
           1,
           token.session_uuid,
         );
@@ -175,12 +156,12 @@ await describeEachDialect(
       const token = await login(server(), user.username, user.password, { expiration: 3 });
       const job = server().container.expiryJob;
       await job.runOnce();
-      assert.equal(eventsFor(server(), 'auth_session_expire_soon', token.session_uuid).length, 1);
-      assert.equal(eventsFor(server(), 'auth_session_deleted', token.session_uuid).length, 0);
+      assert.equal(sessionEvents(server(), 'auth_session_expire_soon', token.session_uuid).length, 1);
+      assert.equal(sessionEvents(server(), 'auth_session_deleted', token.session_uuid).length, 0);
       clockOf(server()).advance(4000);
       await job.runOnce();
-      assert.equal(eventsFor(server(), 'auth_session_expire_soon', token.session_uuid).length, 1);
-      assert.equal(eventsFor(server(), 'auth_session_deleted', token.session_uuid).length, 1);
+      assert.equal(sessionEvents(server(), 'auth_session_expire_soon', token.session_uuid).length, 1);
+      assert.equal(sessionEvents(server(), 'auth_session_deleted', token.session_uuid).length, 1);
       assert.equal(await sessionRows(server(), [token.session_uuid]), 0);
     });
 
@@ -223,10 +204,7 @@ await describeEachDialect(
       clockOf(server()).advance(2000);
       await server().container.expiryJob.runOnce();
       assert.equal(await tokenRows(server(), [first.session_uuid]), 0);
-      const refreshed = await request(server(), '/token', {
-        method: 'POST',
-        body: { refresh_token: first.refresh_token, client_id: 'purge-test' },
-      });
+      const refreshed = await postRefreshToken(server(), first.refresh_token, 'purge-test');
       assert.equal(refreshed.status, 200, refreshed.text);
     });
 
@@ -256,7 +234,8 @@ await describeEachDialect(
       assert.equal(result.purged, 5);
       assert.equal(await tokenRows(server(), sessions), 0);
       assert.equal(await sessionRows(server(), sessions), 0);
-      for (const uuid of sessions) assert.equal(eventsFor(server(), 'auth_session_deleted', uuid).length, 1);
+      for (const uuid of sessions)
+        assert.equal(sessionEvents(server(), 'auth_session_deleted', uuid).length, 1);
     });
 
     test('D59 batches of one announce all 5 expiring tokens in one run', async () => {
@@ -268,7 +247,7 @@ await describeEachDialect(
       const result = await server().container.expiryJob.runOnce();
       assert.equal(result.announced, 5);
       for (const uuid of sessions)
-        assert.equal(eventsFor(server(), 'auth_session_expire_soon', uuid).length, 1);
+        assert.equal(sessionEvents(server(), 'auth_session_expire_soon', uuid).length, 1);
     });
   },
 );

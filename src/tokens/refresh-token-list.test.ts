@@ -3,19 +3,28 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import {
-  adminToken,
+  adminRequest,
   type CreatedUser,
   createUser,
   type HttpResult,
   login,
+  MOBILE_SESSION,
   request,
 } from '../testing/http-client.ts';
+import {
+  assertInvalidListParam,
+  createSubTenant,
+  grantAcl,
+  type ListBody,
+  listOf,
+  userEvents,
+  userWithAcl,
+} from '../testing/test-fixtures.ts';
 import type { TestServer } from '../testing/test-server.ts';
 
 const CREATED_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
 const ITEM_KEYS = ['client_id', 'created_at', 'metadata', 'mobile', 'tenant_uuid', 'user_uuid'];
 const BAD_PARAMS = ['limit=-1', 'offset=abc', 'direction=up', 'order=nope'];
-let policyCounter = 0;
 
 interface Item {
   client_id: string;
@@ -26,49 +35,12 @@ interface Item {
   metadata: Record<string, unknown>;
 }
 
-interface Listed {
-  total: number;
-  filtered: number;
-  items: Item[];
-}
-
-async function grant(srv: TestServer, user: CreatedUser, acl: string[]): Promise<void> {
-  const { policies } = srv.container.repositories;
-  policyCounter += 1;
-  const slug = `rtl-policy-${policyCounter}-${Math.random().toString(36).slice(2, 8)}`;
-  const uuid = await policies.upsert({
-    tenantUuid: user.tenant_uuid,
-    slug,
-    description: null,
-    acl,
-    configManaged: false,
-  });
-  await policies.attachToUser(user.uuid, uuid);
-}
-
-async function subTenant(srv: TestServer, parentUuid: string): Promise<string> {
-  const uuid = randomUUID();
-  const slug = `sub-${uuid.slice(0, 8)}`;
-  await srv.container.storage.db
-    .insertInto('auth_tenant')
-    .values({
-      uuid,
-      name: slug,
-      slug,
-      phone: null,
-      contact_uuid: null,
-      parent_uuid: parentUuid,
-      default_authentication_method: 'native',
-      created_at: Date.now(),
-    })
-    .execute();
-  return uuid;
-}
+type Listed = ListBody<Item>;
 
 /** An offline login at the current (manual) clock time, then one second passes. */
 async function offline(srv: TestServer, user: CreatedUser, clientId: string, mobile = false) {
   const at = srv.clock?.now() ?? 0;
-  const headers: Record<string, string> = mobile ? { 'Wazo-Session-Type': 'mobile' } : {};
+  const headers = mobile ? MOBILE_SESSION : {};
   const data = await login(
     srv,
     user.username,
@@ -83,19 +55,12 @@ async function offline(srv: TestServer, user: CreatedUser, clientId: string, mob
   };
 }
 
-async function get(srv: TestServer, path: string, options: { token?: string; tenant?: string } = {}) {
-  return request(srv, path, { token: options.token ?? (await adminToken(srv)), tenant: options.tenant });
-}
-
-async function listed(srv: TestServer, path: string, options: { token?: string; tenant?: string } = {}) {
-  const result = await get(srv, path, options);
-  assert.equal(result.status, 200, `${path}: ${result.text}`);
-  return result.body as Listed;
-}
-
-async function del(srv: TestServer, path: string, token?: string) {
-  return request(srv, path, { method: 'DELETE', token: token ?? (await adminToken(srv)) });
-}
+const get = (srv: TestServer, path: string, options: { token?: string; tenant?: string } = {}) =>
+  adminRequest(srv, path, options);
+const listed = (srv: TestServer, path: string, options: { token?: string; tenant?: string } = {}) =>
+  listOf<Item>(srv, path, options);
+const del = (srv: TestServer, path: string, token?: string) =>
+  adminRequest(srv, path, { method: 'DELETE', token });
 
 function errorOf(result: HttpResult) {
   const body = result.body as { error_id: string; resource: string; details: unknown };
@@ -104,11 +69,6 @@ function errorOf(result: HttpResult) {
 
 const ids = (list: Listed) => list.items.map((i) => i.client_id);
 const sep = (path: string) => (path.includes('?') ? '&' : '?');
-
-function assertInvalidListParam(result: HttpResult, param: string): void {
-  assert.equal(result.status, 400, `${param}: ${result.text}`);
-  assert.equal((result.body as { error_id: string }).error_id, 'invalid-list-param', param);
-}
 
 /** The common list behaviours of B36/B39 over a list whose only rows are foo, bar (mobile), baz in that order. */
 async function assertListBehaviours(srv: TestServer, path: string, tenant?: string): Promise<void> {
@@ -200,7 +160,7 @@ await describeEachDialect('refresh token listing and deletion', { manualClock: t
 
   test('B37 /users/me/tokens: 401 without a token, the admin view of the user with one', async () => {
     const { user } = await userWithTokens();
-    await grant(server(), user, ['auth.users.me.tokens.read']);
+    await grantAcl(server(), user, ['auth.users.me.tokens.read']);
     const token = (await login(server(), user.username, user.password)).token;
     const anonymous = await request(server(), '/users/me/tokens');
     assert.equal(anonymous.status, 401);
@@ -218,7 +178,7 @@ await describeEachDialect('refresh token listing and deletion', { manualClock: t
     const { user } = await userWithTokens();
     const { user: other } = await userWithTokens();
     const plain = (await login(server(), user.username, user.password)).token;
-    await grant(server(), user, ['auth.users.me.tokens.*.delete']);
+    await grantAcl(server(), user, ['auth.users.me.tokens.*.delete']);
     const token = (await login(server(), user.username, user.password)).token;
     const del = (t?: string) => request(server(), '/users/me/tokens/foo', { method: 'DELETE', token: t });
     assert.equal((await del()).status, 401);
@@ -257,9 +217,9 @@ await describeEachDialect('refresh token listing and deletion', { manualClock: t
 
   test('1.3 client_id with dots: the required ACL has them replaced by underscores', async () => {
     const user = await createUser(server());
-    await grant(server(), user, ['auth.users.me.tokens.my_app.delete']);
+    await grantAcl(server(), user, ['auth.users.me.tokens.my_app.delete']);
     const other = await createUser(server());
-    await grant(server(), other, ['auth.users.me.tokens.my.app.delete']);
+    await grantAcl(server(), other, ['auth.users.me.tokens.my.app.delete']);
     await offline(server(), user, 'my.app');
     await offline(server(), other, 'my.app');
     const otherToken = (await login(server(), other.username, other.password)).token;
@@ -274,9 +234,7 @@ await describeEachDialect('refresh token listing and deletion', { manualClock: t
     assert.deepEqual(ids(await listed(server(), `/users/${other.uuid}/tokens`)), ['my.app']);
     const data = { client_id: 'my.app', user_uuid: user.uuid, tenant_uuid: user.tenant_uuid, mobile: false };
     for (const suffix of ['created', 'deleted']) {
-      const events = server()
-        .events.named(`auth_refresh_token_${suffix}`)
-        .filter((e) => e.data.user_uuid === user.uuid);
+      const events = userEvents(server(), `auth_refresh_token_${suffix}`, user.uuid);
       assert.deepEqual(
         events.map((e) => [e.routingKey, e.data, e.tenantUuid]),
         [[`auth.users.${user.uuid}.tokens.my__DOT__app.${suffix}`, data, user.tenant_uuid]],
@@ -286,9 +244,9 @@ await describeEachDialect('refresh token listing and deletion', { manualClock: t
 
   test('B39 GET /tokens lists the scoping tenant, recurse adds its subtree, an unrelated tenant sees none', async () => {
     const top = server().topTenantUuid;
-    const sub = await subTenant(server(), top);
-    const subSub = await subTenant(server(), sub);
-    const sibling = await subTenant(server(), top);
+    const sub = await createSubTenant(server(), top);
+    const subSub = await createSubTenant(server(), sub);
+    const sibling = await createSubTenant(server(), top);
     const s1 = await createUser(server(), {}, { tenant: sub });
     const s2 = await createUser(server(), {}, { tenant: sub });
     const s3 = await createUser(server(), {}, { tenant: subSub });
@@ -341,7 +299,7 @@ await describeEachDialect('refresh token listing and deletion', { manualClock: t
       (refused.body as { details: { required_access: string } }).details.required_access,
       'auth.tokens.read',
     );
-    await grant(server(), user, ['auth.tokens.read']);
+    await grantAcl(server(), user, ['auth.tokens.read']);
     const allowed = await request(server(), '/tokens', {
       token: (await login(server(), user.username, user.password)).token,
     });
@@ -350,18 +308,16 @@ await describeEachDialect('refresh token listing and deletion', { manualClock: t
 
   test('B40 refresh tokens of sub-tenant users are visible from above, never from a sibling', async () => {
     const top = server().topTenantUuid;
-    const sub = await subTenant(server(), top);
-    const subSub = await subTenant(server(), sub);
-    const sibling = await subTenant(server(), top);
+    const sub = await createSubTenant(server(), top);
+    const subSub = await createSubTenant(server(), sub);
+    const sibling = await createSubTenant(server(), top);
     const { user: s1 } = await userWithTokens(sub);
     const { user: deep } = await userWithTokens(subSub);
     const fromTop = await listed(server(), `/users/${s1.uuid}/tokens`);
     assert.deepEqual(ids(fromTop), ['foo', 'bar', 'baz']);
     for (const item of fromTop.items) assert.deepEqual([item.user_uuid, item.tenant_uuid], [s1.uuid, sub]);
 
-    const subAdmin = await createUser(server(), {}, { tenant: sub });
-    await grant(server(), subAdmin, ['#']);
-    const subToken = (await login(server(), subAdmin.username, subAdmin.password)).token;
+    const subToken = (await userWithAcl(server(), ['#'], { tenant: sub })).token.token;
     const deepFromSub = await listed(server(), `/users/${deep.uuid}/tokens`, { token: subToken });
     assert.deepEqual(
       deepFromSub.items.map((i) => i.tenant_uuid),
@@ -369,9 +325,7 @@ await describeEachDialect('refresh token listing and deletion', { manualClock: t
     );
     assert.deepEqual(ids(await listed(server(), '/tokens', { token: subToken })), ['foo', 'bar', 'baz']);
 
-    const siblingAdmin = await createUser(server(), {}, { tenant: sibling });
-    await grant(server(), siblingAdmin, ['#']);
-    const siblingToken = (await login(server(), siblingAdmin.username, siblingAdmin.password)).token;
+    const siblingToken = (await userWithAcl(server(), ['#'], { tenant: sibling })).token.token;
     const hidden = await get(server(), `/users/${s1.uuid}/tokens`, { token: siblingToken });
     assert.equal(hidden.status, 404);
     assert.equal((hidden.body as { error_id: string }).error_id, 'unknown-user');

@@ -3,81 +3,40 @@ import { test } from 'node:test';
 import type { DomainEvent } from '../events/event-sink.ts';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import {
+  adminRequest,
   adminToken,
   type CreatedUser,
   createUser,
-  type HttpResult,
   login,
+  MOBILE_SESSION,
+  postRefreshToken,
   postToken,
   request,
   type TokenData,
+  tokenStatus,
 } from '../testing/http-client.ts';
+import {
+  assertAuthFailed,
+  grantAcl,
+  listOf,
+  tokenOf,
+  UUID_PATTERN,
+  userEvents,
+} from '../testing/test-fixtures.ts';
 import type { TestServer } from '../testing/test-server.ts';
 
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MOBILE = { 'Wazo-Session-Type': 'mobile' };
 type Hdrs = Record<string, string>;
 const offlineBody = (clientId: string) => ({ access_type: 'offline', client_id: clientId });
-let policyCounter = 0;
-
-async function grant(srv: TestServer, user: CreatedUser, acl: string[]): Promise<void> {
-  const { policies } = srv.container.repositories;
-  policyCounter += 1;
-  const slug = `rt-policy-${policyCounter}-${Math.random().toString(36).slice(2, 8)}`;
-  const uuid = await policies.upsert({
-    tenantUuid: user.tenant_uuid,
-    slug,
-    description: null,
-    acl,
-    configManaged: false,
-  });
-  await policies.attachToUser(user.uuid, uuid);
-}
 
 function offline(srv: TestServer, user: CreatedUser, clientId: string, headers: Hdrs = {}) {
   return login(srv, user.username, user.password, offlineBody(clientId), headers);
 }
 
 function refresh(srv: TestServer, rt: string, clientId: string, headers: Hdrs = {}) {
-  return request(srv, '/token', {
-    method: 'POST',
-    body: { refresh_token: rt, client_id: clientId },
-    headers,
-  });
+  return postRefreshToken(srv, rt, clientId, {}, headers);
 }
 
-function tokenData(result: HttpResult): TokenData {
-  assert.equal(result.status, 200, result.text);
-  return (result.body as { data: TokenData }).data;
-}
-
-function assertAuthFailed(result: HttpResult): void {
-  assert.equal(result.status, 401, result.text);
-  const body = result.body as { reason: string[]; status_code: number };
-  assert.deepEqual(body.reason, ['Authentication Failed']);
-  assert.equal(body.status_code, 401);
-}
-
-function eventsFor(srv: TestServer, name: string, userUuid: string): DomainEvent[] {
-  return srv.events.named(name).filter((e) => e.data.user_uuid === userUuid);
-}
-
-async function headStatus(srv: TestServer, token: string): Promise<number> {
-  return (await request(srv, `/token/${token}`, { method: 'HEAD' })).status;
-}
-
-interface Listed {
-  total: number;
-  filtered: number;
-  items: Record<string, unknown>[];
-}
-
-async function list(srv: TestServer, path: string): Promise<Listed> {
-  const result = await request(srv, path, { token: await adminToken(srv) });
-  assert.equal(result.status, 200, result.text);
-  return result.body as Listed;
-}
-
+const list = (srv: TestServer, path: string) => listOf<Record<string, unknown>>(srv, path);
 const clientIdsOf = async (srv: TestServer, user: CreatedUser) =>
   (await list(srv, `/users/${user.uuid}/tokens`)).items.map((i) => i.client_id).sort();
 const sessionsOf = async (srv: TestServer, user: CreatedUser) =>
@@ -106,11 +65,11 @@ const byDataUuid = (x: { data: Record<string, unknown> }, y: { data: Record<stri
   String(x.data.uuid).localeCompare(String(y.data.uuid));
 
 function mobileOffline(srv: TestServer, user: CreatedUser, clientId: string) {
-  return postToken(srv, user.username, user.password, offlineBody(clientId), MOBILE);
+  return postToken(srv, user.username, user.password, offlineBody(clientId), MOBILE_SESSION);
 }
 
-async function deleteAsAdmin(srv: TestServer, path: string) {
-  return request(srv, path, { method: 'DELETE', token: await adminToken(srv) });
+function deleteAsAdmin(srv: TestServer, path: string) {
+  return adminRequest(srv, path, { method: 'DELETE' });
 }
 
 const pick = ({ name, routingKey, data, tenantUuid }: DomainEvent) => ({
@@ -124,16 +83,16 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
   test('B22 offline login returns a UUID-shaped refresh token; a refresh login has no refresh_token key', async () => {
     const user = await createUser(server());
     const first = await offline(server(), user, 'b22-app');
-    assert.match(first.refresh_token ?? '', UUID_SHAPE);
+    assert.match(first.refresh_token ?? '', UUID_PATTERN);
     assert.notEqual(first.refresh_token, first.token);
     const online = await login(server(), user.username, user.password);
     assert.equal('refresh_token' in online, false);
-    const renewed = tokenData(await refresh(server(), first.refresh_token as string, 'b22-app'));
+    const renewed = tokenOf(await refresh(server(), first.refresh_token as string, 'b22-app'));
     assert.equal('refresh_token' in renewed, false);
     assert.equal(renewed.auth_id, user.uuid);
     assert.notEqual(renewed.token, first.token);
     assert.notEqual(renewed.session_uuid, first.session_uuid);
-    assert.equal(await headStatus(server(), renewed.token), 204);
+    assert.equal(await tokenStatus(server(), renewed.token), 204);
   });
 
   test('B23 non-mobile offline logins with the same client_id return the same refresh token', async () => {
@@ -152,10 +111,10 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
     const results = await Promise.all(
       Array.from({ length: 10 }, () => postToken(server(), user.username, user.password, body)),
     );
-    const values = new Set(results.map((r) => tokenData(r).refresh_token));
+    const values = new Set(results.map((r) => tokenOf(r).refresh_token));
     assert.equal(values.size, 1);
-    assert.match([...values][0] ?? '', UUID_SHAPE);
-    assert.equal(eventsFor(server(), 'auth_refresh_token_created', user.uuid).length, 1);
+    assert.match([...values][0] ?? '', UUID_PATTERN);
+    assert.equal(userEvents(server(), 'auth_refresh_token_created', user.uuid).length, 1);
     assert.deepEqual(await clientIdsOf(server(), user), ['b23-race']);
   });
 
@@ -191,7 +150,7 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
   test('B26 first offline login publishes auth_refresh_token_created', async () => {
     const user = await createUser(server());
     await offline(server(), user, 'b26-app');
-    assert.deepEqual(eventsFor(server(), 'auth_refresh_token_created', user.uuid).map(pick), [
+    assert.deepEqual(userEvents(server(), 'auth_refresh_token_created', user.uuid).map(pick), [
       rtEvent('created', user, 'b26-app', false),
     ]);
   });
@@ -200,11 +159,11 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
     const user = await createUser(server());
     await offline(server(), user, 'b27-app');
     await offline(server(), user, 'b27-app');
-    assert.equal(eventsFor(server(), 'auth_refresh_token_created', user.uuid).length, 1);
+    assert.equal(userEvents(server(), 'auth_refresh_token_created', user.uuid).length, 1);
     const del = await deleteAsAdmin(server(), `/users/${user.uuid}/tokens/b27-app`);
     assert.equal(del.status, 204, del.text);
-    assert.equal(eventsFor(server(), 'auth_refresh_token_created', user.uuid).length, 1);
-    assert.deepEqual(eventsFor(server(), 'auth_refresh_token_deleted', user.uuid).map(pick), [
+    assert.equal(userEvents(server(), 'auth_refresh_token_created', user.uuid).length, 1);
+    assert.deepEqual(userEvents(server(), 'auth_refresh_token_deleted', user.uuid).map(pick), [
       rtEvent('deleted', user, 'b27-app', false),
     ]);
   });
@@ -217,7 +176,7 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
     const items = (await list(server(), `/users/${user.uuid}/tokens?order=client_id`)).items;
     const flags = items.map((i) => `${i.client_id}:${i.mobile}`);
     assert.deepEqual(flags, ['b28-desktop:false', 'b28-mobile:true', 'b28-plain:false']);
-    const created = eventsFor(server(), 'auth_refresh_token_created', user.uuid).map(pick);
+    const created = userEvents(server(), 'auth_refresh_token_created', user.uuid).map(pick);
     assert.deepEqual(created[0], rtEvent('created', user, 'b28-mobile', true));
     const session = (await sessionsOf(server(), user)).find((s) => s.uuid === m.session_uuid);
     assert.equal(session?.mobile, true);
@@ -225,37 +184,37 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
 
   test('B29 B33 a mobile offline login ends the incumbent mobile client of another client_id', async () => {
     const user = await createUser(server());
-    const a = await offline(server(), user, 'b29-a', MOBILE);
+    const a = await offline(server(), user, 'b29-a', MOBILE_SESSION);
     const result = await mobileOffline(server(), user, 'b29-b');
-    const b = tokenData(result);
+    const b = tokenOf(result);
     assert.equal(result.headers.get('wazo-sessions-revoked'), '1');
-    assert.deepEqual(eventsFor(server(), 'auth_refresh_token_deleted', user.uuid).map(pick), [
+    assert.deepEqual(userEvents(server(), 'auth_refresh_token_deleted', user.uuid).map(pick), [
       rtEvent('deleted', user, 'b29-a', true),
     ]);
-    assert.deepEqual(eventsFor(server(), 'auth_session_deleted', user.uuid).map(pick), [
+    assert.deepEqual(userEvents(server(), 'auth_session_deleted', user.uuid).map(pick), [
       sessionEvent(user, a.session_uuid),
     ]);
     assert.deepEqual(await clientIdsOf(server(), user), ['b29-b']);
     assert.deepEqual(await sessionsOf(server(), user), [
       { uuid: b.session_uuid, mobile: true, tenant_uuid: user.tenant_uuid, user_uuid: user.uuid },
     ]);
-    assert.equal(await headStatus(server(), a.token), 404);
+    assert.equal(await tokenStatus(server(), a.token), 404);
     assertAuthFailed(await refresh(server(), a.refresh_token as string, 'b29-a'));
   });
 
   test('B30 B33 a mobile re-login with the same client_id gets a fresh refresh token and session', async () => {
     const user = await createUser(server());
-    const first = await offline(server(), user, 'b30-app', MOBILE);
+    const first = await offline(server(), user, 'b30-app', MOBILE_SESSION);
     const result = await mobileOffline(server(), user, 'b30-app');
-    const second = tokenData(result);
+    const second = tokenOf(result);
     assert.equal(result.headers.get('wazo-sessions-revoked'), '1');
     assert.notEqual(second.refresh_token, first.refresh_token);
     assert.notEqual(second.session_uuid, first.session_uuid);
-    assert.deepEqual(eventsFor(server(), 'auth_refresh_token_created', user.uuid).map(pick), [
+    assert.deepEqual(userEvents(server(), 'auth_refresh_token_created', user.uuid).map(pick), [
       rtEvent('created', user, 'b30-app', true),
       rtEvent('created', user, 'b30-app', true),
     ]);
-    assert.deepEqual(eventsFor(server(), 'auth_refresh_token_deleted', user.uuid).map(pick), [
+    assert.deepEqual(userEvents(server(), 'auth_refresh_token_deleted', user.uuid).map(pick), [
       rtEvent('deleted', user, 'b30-app', true),
     ]);
     assert.deepEqual(await clientIdsOf(server(), user), ['b30-app']);
@@ -265,43 +224,43 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
       [second.session_uuid],
     );
     assertAuthFailed(await refresh(server(), first.refresh_token as string, 'b30-app'));
-    tokenData(await refresh(server(), second.refresh_token as string, 'b30-app'));
+    tokenOf(await refresh(server(), second.refresh_token as string, 'b30-app'));
   });
 
   test('B31 mobile and non-mobile refresh tokens never end each other', async () => {
     const user = await createUser(server());
     const desktop = await offline(server(), user, 'b31-desktop');
     const result = await mobileOffline(server(), user, 'b31-mobile');
-    const mobile = tokenData(result);
+    const mobile = tokenOf(result);
     assert.equal(result.headers.get('wazo-sessions-revoked'), '0');
     const desktop2 = await offline(server(), user, 'b31-desktop2');
     assert.deepEqual(await clientIdsOf(server(), user), ['b31-desktop', 'b31-desktop2', 'b31-mobile']);
-    for (const t of [desktop, mobile, desktop2]) assert.equal(await headStatus(server(), t.token), 204);
-    assert.equal(eventsFor(server(), 'auth_refresh_token_deleted', user.uuid).length, 0);
+    for (const t of [desktop, mobile, desktop2]) assert.equal(await tokenStatus(server(), t.token), 204);
+    assert.equal(userEvents(server(), 'auth_refresh_token_deleted', user.uuid).length, 0);
   });
 
   test('B32 mobile purges are per user', async () => {
     const [alice, bob] = [await createUser(server()), await createUser(server())];
-    const a = await offline(server(), alice, 'b32-app', MOBILE);
-    await offline(server(), bob, 'b32-app', MOBILE);
-    await offline(server(), bob, 'b32-other', MOBILE);
+    const a = await offline(server(), alice, 'b32-app', MOBILE_SESSION);
+    await offline(server(), bob, 'b32-app', MOBILE_SESSION);
+    await offline(server(), bob, 'b32-other', MOBILE_SESSION);
     assert.deepEqual(await clientIdsOf(server(), alice), ['b32-app']);
-    assert.equal(await headStatus(server(), a.token), 204);
-    tokenData(await refresh(server(), a.refresh_token as string, 'b32-app'));
+    assert.equal(await tokenStatus(server(), a.token), 204);
+    tokenOf(await refresh(server(), a.refresh_token as string, 'b32-app'));
   });
 
   test('D15 deleting a refresh token ends the sessions made from it', async () => {
     const user = await createUser(server());
     const made = await offline(server(), user, 'd15-app');
     const madeAgain = await offline(server(), user, 'd15-app');
-    const renewed = tokenData(await refresh(server(), made.refresh_token as string, 'd15-app'));
+    const renewed = tokenOf(await refresh(server(), made.refresh_token as string, 'd15-app'));
     const online = await login(server(), user.username, user.password);
     const otherClient = await offline(server(), user, 'd15-other');
     const del = await deleteAsAdmin(server(), `/users/${user.uuid}/tokens/d15-app`);
     assert.equal(del.status, 204, del.text);
-    for (const t of [made, madeAgain, renewed]) assert.equal(await headStatus(server(), t.token), 404);
-    for (const t of [online, otherClient]) assert.equal(await headStatus(server(), t.token), 204);
-    const ended = eventsFor(server(), 'auth_session_deleted', user.uuid).map(pick).sort(byDataUuid);
+    for (const t of [made, madeAgain, renewed]) assert.equal(await tokenStatus(server(), t.token), 404);
+    for (const t of [online, otherClient]) assert.equal(await tokenStatus(server(), t.token), 204);
+    const ended = userEvents(server(), 'auth_session_deleted', user.uuid).map(pick).sort(byDataUuid);
     const expected = [made, madeAgain, renewed]
       .map((t) => sessionEvent(user, t.session_uuid))
       .sort(byDataUuid);
@@ -313,19 +272,19 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
 
   test('D15 B38 deleting my refresh token with a token made from it ends that token too', async () => {
     const user = await createUser(server());
-    await grant(server(), user, ['auth.users.me.tokens.*.delete']);
+    await grantAcl(server(), user, ['auth.users.me.tokens.*.delete']);
     const made = await offline(server(), user, 'd15-me');
-    const renewed = tokenData(await refresh(server(), made.refresh_token as string, 'd15-me'));
+    const renewed = tokenOf(await refresh(server(), made.refresh_token as string, 'd15-me'));
     const del = await request(server(), '/users/me/tokens/d15-me', {
       method: 'DELETE',
       token: renewed.token,
     });
     assert.equal(del.status, 204, del.text);
-    assert.equal(await headStatus(server(), made.token), 404);
-    assert.equal(await headStatus(server(), renewed.token), 404);
-    const ended = eventsFor(server(), 'auth_session_deleted', user.uuid).map((e) => e.data.uuid);
+    assert.equal(await tokenStatus(server(), made.token), 404);
+    assert.equal(await tokenStatus(server(), renewed.token), 404);
+    const ended = userEvents(server(), 'auth_session_deleted', user.uuid).map((e) => e.data.uuid);
     assert.deepEqual(ended.sort(), [made.session_uuid, renewed.session_uuid].sort());
-    assert.deepEqual(eventsFor(server(), 'auth_refresh_token_deleted', user.uuid).map(pick), [
+    assert.deepEqual(userEvents(server(), 'auth_refresh_token_deleted', user.uuid).map(pick), [
       rtEvent('deleted', user, 'd15-me', false),
     ]);
   });
@@ -335,9 +294,9 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
     const made = await offline(server(), user, 'b43-app');
     const online = await login(server(), user.username, user.password);
     assert.equal((await deleteAsAdmin(server(), `/users/${user.uuid}`)).status, 204);
-    assert.equal(await headStatus(server(), made.token), 404);
-    assert.equal(await headStatus(server(), online.token), 404);
-    const ended = eventsFor(server(), 'auth_session_deleted', user.uuid).map((e) => e.data.uuid);
+    assert.equal(await tokenStatus(server(), made.token), 404);
+    assert.equal(await tokenStatus(server(), online.token), 404);
+    const ended = userEvents(server(), 'auth_session_deleted', user.uuid).map((e) => e.data.uuid);
     assert.deepEqual(ended.sort(), [made.session_uuid, online.session_uuid].sort());
     assertAuthFailed(await refresh(server(), made.refresh_token as string, 'b43-app'));
   });
@@ -349,14 +308,14 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
 
   test('3.5 a refresh token is never an access token, nor an access token a refresh token', async () => {
     const user = await createUser(server());
-    await grant(server(), user, ['auth.users.me.tokens.read']);
+    await grantAcl(server(), user, ['auth.users.me.tokens.read']);
     const made = await offline(server(), user, 'rt-vs-at');
     const rt = made.refresh_token as string;
     const asAuth = await request(server(), '/users/me/tokens', { token: rt });
     assert.equal(asAuth.status, 401);
     assert.equal((asAuth.body as { details: { reason: string } }).details.reason, 'not_found_or_expired');
     assert.equal((await request(server(), '/users/me/tokens', { token: made.token })).status, 200);
-    assert.equal(await headStatus(server(), rt), 404);
+    assert.equal(await tokenStatus(server(), rt), 404);
     const get = await request(server(), `/token/${rt}`);
     assert.equal(get.status, 404);
     assert.deepEqual((get.body as { reason: string[] }).reason, ['No such token']);
@@ -367,8 +326,8 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
     const user = await createUser(server());
     const made = await offline(server(), user, 'acl-app');
     assert.equal(made.acl.includes('rt.new.access.read'), false);
-    await grant(server(), user, ['rt.new.access.read']);
-    const renewed = tokenData(await refresh(server(), made.refresh_token as string, 'acl-app'));
+    await grantAcl(server(), user, ['rt.new.access.read']);
+    const renewed = tokenOf(await refresh(server(), made.refresh_token as string, 'acl-app'));
     assert.ok(renewed.acl.includes('rt.new.access.read'), JSON.stringify(renewed.acl));
     const old = await request(server(), `/token/${made.token}`);
     assert.equal((old.body as { data: TokenData }).data.acl.includes('rt.new.access.read'), false);
@@ -377,17 +336,17 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
   test('3.4.4 a refresh login with Wazo-Session-Type mobile gives a mobile session and purges nothing', async () => {
     const user = await createUser(server());
     const desktop = await offline(server(), user, 'rl-desktop');
-    const phone = await offline(server(), user, 'rl-phone', MOBILE);
-    const result = await refresh(server(), desktop.refresh_token as string, 'rl-desktop', MOBILE);
-    const renewed = tokenData(result);
+    const phone = await offline(server(), user, 'rl-phone', MOBILE_SESSION);
+    const result = await refresh(server(), desktop.refresh_token as string, 'rl-desktop', MOBILE_SESSION);
+    const renewed = tokenOf(result);
     assert.equal(result.headers.get('wazo-sessions-revoked'), '0');
     const sessions = await sessionsOf(server(), user);
     assert.equal(sessions.find((s) => s.uuid === renewed.session_uuid)?.mobile, true);
     assert.equal(sessions.find((s) => s.uuid === desktop.session_uuid)?.mobile, false);
     assert.equal(sessions.length, 3);
-    assert.equal(await headStatus(server(), phone.token), 204);
+    assert.equal(await tokenStatus(server(), phone.token), 204);
     assert.deepEqual(await clientIdsOf(server(), user), ['rl-desktop', 'rl-phone']);
-    assert.equal(eventsFor(server(), 'auth_refresh_token_deleted', user.uuid).length, 0);
+    assert.equal(userEvents(server(), 'auth_refresh_token_deleted', user.uuid).length, 0);
     const items = (await list(server(), `/users/${user.uuid}/tokens?client_id=rl-desktop`)).items;
     assert.equal(items[0]?.mobile, false);
   });
@@ -405,7 +364,7 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
     assert.equal((await put(false)).status, 200);
     assertAuthFailed(await refresh(server(), refresh_token as string, 'dis-app'));
     assert.equal((await put(true)).status, 200);
-    tokenData(await refresh(server(), refresh_token as string, 'dis-app'));
+    tokenOf(await refresh(server(), refresh_token as string, 'dis-app'));
   });
 
   test('3.4.5 a refresh token keeps working after a password change', async () => {
@@ -418,23 +377,22 @@ await describeEachDialect('refresh tokens', {}, ({ server }) => {
       body: { old_password: user.password, new_password: 'a-brand-new-password' },
     });
     assert.equal(change.status, 204, change.text);
-    assert.equal(await headStatus(server(), made.token), 404);
-    const renewed = tokenData(await refresh(server(), made.refresh_token as string, 'pw-app'));
+    assert.equal(await tokenStatus(server(), made.token), 404);
+    const renewed = tokenOf(await refresh(server(), made.refresh_token as string, 'pw-app'));
     assert.equal(renewed.auth_id, user.uuid);
   });
 
   test('3.4.4 the session limit applies to refresh logins', async () => {
     const user = await createUser(server());
     const made = await offline(server(), user, 'cap-app');
-    for (let i = 1; i < 10; i += 1)
-      tokenData(await refresh(server(), made.refresh_token as string, 'cap-app'));
+    for (let i = 1; i < 10; i += 1) tokenOf(await refresh(server(), made.refresh_token as string, 'cap-app'));
     assert.equal((await refresh(server(), made.refresh_token as string, 'cap-app')).status, 429);
   });
 
   test('B41 a refresh login carries the same metadata as the offline login', async () => {
     const user = await createUser(server());
     const made = await offline(server(), user, 'meta-app');
-    const renewed = tokenData(await refresh(server(), made.refresh_token as string, 'meta-app'));
+    const renewed = tokenOf(await refresh(server(), made.refresh_token as string, 'meta-app'));
     assert.deepEqual(renewed.metadata, made.metadata);
     const items = (await list(server(), `/users/${user.uuid}/tokens`)).items;
     assert.deepEqual(items[0]?.metadata, {});

@@ -2,17 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
+import { basic, JSON_CONTENT_TYPE } from '../testing/http-client.ts';
 import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../testing/test-server.ts';
 
 /**
  * The 2019 blog post "Refresh tokens" (shared/seed/wazo-refresh-tokens-2019.txt) played step by
- * step with plain fetch calls shaped like its curl commands: only the server URL comes from the harness.
+ * step with plain fetch calls shaped like its curl commands: only the server URL and the header values
+ * (`basic`, `JSON_CONTENT_TYPE`) come from the harness.
  */
 type TokenBody = { data: { token: string; refresh_token?: string; metadata: { uuid: string } } };
-
-const json = { 'Content-Type': 'application/json' };
-const basic = (login: string, password: string) =>
-  `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 
 function scenario(
   title: string,
@@ -27,7 +25,7 @@ function scenario(
       // A user with a password, created by the bootstrap admin.
       const admin = await fetch(`${api}/token`, {
         method: 'POST',
-        headers: { ...json, Authorization: basic(ADMIN_USERNAME, ADMIN_PASSWORD) },
+        headers: { ...JSON_CONTENT_TYPE, Authorization: basic(ADMIN_USERNAME, ADMIN_PASSWORD) },
         body: JSON.stringify({ expiration: 3600 }),
       });
       assert.equal(admin.status, 200);
@@ -36,7 +34,7 @@ function scenario(
       const password = 'seed-password';
       const created = await fetch(`${api}/users`, {
         method: 'POST',
-        headers: { ...json, 'X-Auth-Token': adminToken },
+        headers: { ...JSON_CONTENT_TYPE, 'X-Auth-Token': adminToken },
         body: JSON.stringify({ username, password }),
       });
       assert.equal(created.status, 200);
@@ -45,7 +43,7 @@ function scenario(
       // curl -u "<username>:<password>" .../token -d '{"expiration": 3600}'
       const first = await fetch(`${api}/token`, {
         method: 'POST',
-        headers: { ...json, Authorization: basic(username, password) },
+        headers: { ...JSON_CONTENT_TYPE, Authorization: basic(username, password) },
         body: JSON.stringify({ expiration: 3600 }),
       });
       assert.equal(first.status, 200);
@@ -57,7 +55,7 @@ function scenario(
       // curl -u ... -d '{"client_id": "example", "access_type": "offline"}'
       const offline = await fetch(`${api}/token`, {
         method: 'POST',
-        headers: { ...json, Authorization: basic(username, password) },
+        headers: { ...JSON_CONTENT_TYPE, Authorization: basic(username, password) },
         body: JSON.stringify({ client_id: 'example', access_type: 'offline' }),
       });
       assert.equal(offline.status, 200);
@@ -69,7 +67,7 @@ function scenario(
       // curl (no -u) -d '{"expiration": 3600, "client_id": "example", "refresh_token": "<rt>"}'
       const refreshed = await fetch(`${api}/token`, {
         method: 'POST',
-        headers: json,
+        headers: JSON_CONTENT_TYPE,
         body: JSON.stringify({ expiration: 3600, client_id: 'example', refresh_token: refreshToken }),
       });
       assert.equal(refreshed.status, 200);
@@ -96,7 +94,7 @@ function scenario(
       // "trying to create a new access token using an access token as if it was a refresh token will not work"
       const accessAsRefresh = await fetch(`${api}/token`, {
         method: 'POST',
-        headers: json,
+        headers: JSON_CONTENT_TYPE,
         body: JSON.stringify({ expiration: 3600, client_id: 'example', refresh_token: refreshedData.token }),
       });
       assert.equal(accessAsRefresh.status, 401);
@@ -107,7 +105,7 @@ function scenario(
       // "you will not be able to create a new refresh token without a username and password authentication"
       const offlineFromRefresh = await fetch(`${api}/token`, {
         method: 'POST',
-        headers: json,
+        headers: JSON_CONTENT_TYPE,
         body: JSON.stringify({ client_id: 'example', access_type: 'offline', refresh_token: refreshToken }),
       });
       assert.equal(offlineFromRefresh.status, 400);
@@ -115,7 +113,7 @@ function scenario(
       // "The client_id must match the client_id used when creating the refresh token."
       const otherClient = await fetch(`${api}/token`, {
         method: 'POST',
-        headers: json,
+        headers: JSON_CONTENT_TYPE,
         body: JSON.stringify({ expiration: 3600, client_id: 'another-app', refresh_token: refreshToken }),
       });
       assert.equal(otherClient.status, 401);
@@ -123,7 +121,7 @@ function scenario(
       // The refresh token "has no expiration and will keep working until it is explicitly deleted".
       const again = await fetch(`${api}/token`, {
         method: 'POST',
-        headers: json,
+        headers: JSON_CONTENT_TYPE,
         body: JSON.stringify({ expiration: 3600, client_id: 'example', refresh_token: refreshToken }),
       });
       assert.equal(again.status, 200);

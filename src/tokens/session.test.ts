@@ -4,74 +4,27 @@ import { test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import {
   adminToken,
-  type CreatedUser,
-  createUser,
   login,
+  MOBILE_SESSION,
   postToken,
   request,
+  tokenStatus,
 } from '../testing/http-client.ts';
+import {
+  assertInvalidListParam,
+  assertSessionDeleted,
+  createSubTenant,
+  listOf,
+  newUser,
+  type SessionItem,
+  sessionEvents,
+  userWithAcl,
+  uuidsOf,
+} from '../testing/test-fixtures.ts';
 import type { TestServer } from '../testing/test-server.ts';
 
-interface SessionItem {
-  uuid: string;
-  mobile: boolean;
-  tenant_uuid: string;
-  user_uuid: string | null;
-}
-
-interface SessionList {
-  total: number;
-  filtered: number;
-  items: SessionItem[];
-}
-
-async function newUser(server: TestServer, tenant?: string): Promise<CreatedUser> {
-  return createUser(server, { password: `pw-${randomUUID()}` }, tenant ? { tenant } : {});
-}
-
-async function newTenant(server: TestServer, parentUuid: string = server.topTenantUuid): Promise<string> {
-  const uuid = randomUUID();
-  await server.container.storage.db
-    .insertInto('auth_tenant')
-    .values({
-      uuid,
-      name: `tenant-${uuid.slice(0, 8)}`,
-      slug: `t${uuid.replaceAll('-', '').slice(0, 20)}`,
-      phone: null,
-      contact_uuid: null,
-      parent_uuid: parentUuid,
-      default_authentication_method: 'native',
-      created_at: Date.now(),
-    })
-    .execute();
-  return uuid;
-}
-
-async function grant(server: TestServer, user: CreatedUser, acl: string[]): Promise<void> {
-  const { policies } = server.container.repositories;
-  const policy = await policies.upsert({
-    tenantUuid: user.tenant_uuid,
-    slug: `p-${randomUUID()}`,
-    description: null,
-    acl,
-    configManaged: false,
-  });
-  await policies.attachToUser(user.uuid, policy);
-}
-
-async function sessionsOf(server: TestServer, path: string, tenant?: string): Promise<SessionList> {
-  const result = await request(server, path, { token: await adminToken(server), tenant });
-  assert.equal(result.status, 200, result.text);
-  return result.body as SessionList;
-}
-
-function uuids(list: SessionList): string[] {
-  return list.items.map((s) => s.uuid);
-}
-
-async function tokenStatus(server: TestServer, token: string): Promise<number> {
-  return (await request(server, `/token/${token}`, { method: 'HEAD' })).status;
-}
+const sessionsOf = (server: TestServer, path: string, tenant?: string) =>
+  listOf<SessionItem>(server, path, { tenant });
 
 await describeEachDialect('sessions', {}, ({ server }) => {
   test('D55 revoking a token removes its session from /users/{uuid}/sessions', async () => {
@@ -79,20 +32,20 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     const kept = await login(server(), user.username, user.password);
     const revoked = await login(server(), user.username, user.password);
     const before = await sessionsOf(server(), `/users/${user.uuid}/sessions`);
-    assert.deepEqual(uuids(before).sort(), [kept.session_uuid, revoked.session_uuid].sort());
+    assert.deepEqual(uuidsOf(before).sort(), [kept.session_uuid, revoked.session_uuid].sort());
 
     const deletion = await request(server(), `/token/${revoked.token}`, { method: 'DELETE' });
     assert.equal(deletion.status, 200);
     const after = await sessionsOf(server(), `/users/${user.uuid}/sessions`);
-    assert.deepEqual(uuids(after), [kept.session_uuid]);
+    assert.deepEqual(uuidsOf(after), [kept.session_uuid]);
     assert.equal(after.total, 1);
   });
 
   test('D56 GET /sessions items carry exactly uuid, mobile, tenant_uuid and user_uuid', async () => {
-    const tenant = await newTenant(server());
-    const user = await newUser(server(), tenant);
+    const tenant = await createSubTenant(server());
+    const user = await newUser(server(), {}, tenant);
     const desktop = await login(server(), user.username, user.password);
-    const mobile = await login(server(), user.username, user.password, {}, { 'Wazo-Session-Type': 'mobile' });
+    const mobile = await login(server(), user.username, user.password, {}, MOBILE_SESSION);
     const list = await sessionsOf(server(), '/sessions', tenant);
     assert.equal(list.total, 2);
     assert.equal(list.filtered, 2);
@@ -112,41 +65,41 @@ await describeEachDialect('sessions', {}, ({ server }) => {
   });
 
   test('D56 GET /sessions filters by Wazo-Tenant, recurse=true includes sub-tenants', async () => {
-    const parent = await newTenant(server());
-    const first = await newTenant(server(), parent);
-    const second = await newTenant(server(), parent);
-    const user1 = await newUser(server(), first);
-    const user2 = await newUser(server(), second);
+    const parent = await createSubTenant(server());
+    const first = await createSubTenant(server(), parent);
+    const second = await createSubTenant(server(), parent);
+    const user1 = await newUser(server(), {}, first);
+    const user2 = await newUser(server(), {}, second);
     const session1 = (await login(server(), user1.username, user1.password)).session_uuid;
     const session2 = (await login(server(), user2.username, user2.password)).session_uuid;
 
     const top = await sessionsOf(server(), '/sessions', server().topTenantUuid);
-    assert.ok(!uuids(top).includes(session1));
-    assert.ok(!uuids(top).includes(session2));
+    assert.ok(!uuidsOf(top).includes(session1));
+    assert.ok(!uuidsOf(top).includes(session2));
     const parentOnly = await sessionsOf(server(), '/sessions', parent);
     assert.deepEqual(parentOnly, { total: 0, filtered: 0, items: [] });
 
     const recursive = await sessionsOf(server(), '/sessions?recurse=true', server().topTenantUuid);
-    assert.ok(uuids(recursive).includes(session1));
-    assert.ok(uuids(recursive).includes(session2));
+    assert.ok(uuidsOf(recursive).includes(session1));
+    assert.ok(uuidsOf(recursive).includes(session2));
     const parentRecursive = await sessionsOf(server(), '/sessions?recurse=true', parent);
     assert.equal(parentRecursive.total, 2);
     assert.equal(parentRecursive.filtered, 2);
-    assert.deepEqual(uuids(parentRecursive).sort(), [session1, session2].sort());
+    assert.deepEqual(uuidsOf(parentRecursive).sort(), [session1, session2].sort());
 
     const inFirst = await sessionsOf(server(), '/sessions', first);
     assert.equal(inFirst.total, 1);
     assert.equal(inFirst.filtered, 1);
-    assert.deepEqual(uuids(inFirst), [session1]);
+    assert.deepEqual(uuidsOf(inFirst), [session1]);
     const inSecond = await sessionsOf(server(), '/sessions', second);
     assert.equal(inSecond.total, 1);
     assert.equal(inSecond.filtered, 1);
-    assert.deepEqual(uuids(inSecond), [session2]);
+    assert.deepEqual(uuidsOf(inSecond), [session2]);
   });
 
   test('D56 GET /sessions paginates with limit and offset and sorts by mobile', async () => {
-    const tenant = await newTenant(server());
-    const user = await newUser(server(), tenant);
+    const tenant = await createSubTenant(server());
+    const user = await newUser(server(), {}, tenant);
     for (let i = 0; i < 2; i += 1) await login(server(), user.username, user.password);
     const mobile = await login(server(), user.username, user.password, {}, { 'Wazo-Session-Type': 'MOBILE' });
 
@@ -166,7 +119,7 @@ await describeEachDialect('sessions', {}, ({ server }) => {
       ...(await sessionsOf(server(), '/sessions?limit=1&offset=1', tenant)).items,
       ...page.items,
     ];
-    assert.deepEqual(pages.map((s) => s.uuid).sort(), uuids(all).sort());
+    assert.deepEqual(pages.map((s) => s.uuid).sort(), uuidsOf(all).sort());
 
     const mobileFirst = await sessionsOf(server(), '/sessions?order=mobile&direction=desc', tenant);
     assert.equal(mobileFirst.items[0]?.uuid, mobile.session_uuid);
@@ -189,19 +142,14 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     for (const path of ['/sessions', `/users/${user.uuid}/sessions`]) {
       for (const query of bad) {
         const result = await request(server(), `${path}?${query}`, { token });
-        assert.equal(result.status, 400, `${path}?${query}: ${result.text}`);
-        const body = result.body as { error_id: string; resource: string };
-        assert.equal(body.error_id, 'invalid-list-param', query);
-        assert.equal(body.resource, 'users', query);
+        assertInvalidListParam(result, `${path}?${query}`, 'users');
       }
     }
   });
 
   test('D57 DELETE /sessions/{uuid} from a sub-tenant admin leaves a top-tenant session alone', async () => {
-    const sub = await newTenant(server());
-    const subAdmin = await newUser(server(), sub);
-    await grant(server(), subAdmin, ['auth.sessions.#']);
-    const subToken = (await login(server(), subAdmin.username, subAdmin.password)).token;
+    const sub = await createSubTenant(server());
+    const subToken = (await userWithAcl(server(), ['auth.sessions.#'], { tenant: sub })).token.token;
     const victim = await newUser(server());
     const session = await login(server(), victim.username, victim.password);
 
@@ -217,7 +165,7 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     });
     assert.equal(escalation.status, 401);
     assert.equal((escalation.body as { error_id: string }).error_id, 'unauthorized-tenant');
-    assert.ok(uuids(await sessionsOf(server(), '/sessions')).includes(session.session_uuid));
+    assert.ok(uuidsOf(await sessionsOf(server(), '/sessions')).includes(session.session_uuid));
     assert.equal(await tokenStatus(server(), session.token), 204);
 
     const token = await adminToken(server());
@@ -225,7 +173,7 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     assert.equal(first.status, 204);
     const again = await request(server(), `/sessions/${session.session_uuid}`, { method: 'DELETE', token });
     assert.equal(again.status, 204);
-    assert.ok(!uuids(await sessionsOf(server(), '/sessions')).includes(session.session_uuid));
+    assert.ok(!uuidsOf(await sessionsOf(server(), '/sessions')).includes(session.session_uuid));
     assert.equal(await tokenStatus(server(), session.token), 404);
   });
 
@@ -247,9 +195,7 @@ await describeEachDialect('sessions', {}, ({ server }) => {
       token: await adminToken(server()),
     });
     assert.equal(result.status, 204);
-    const events = server()
-      .events.named('auth_session_deleted')
-      .filter((e) => e.data.uuid === session.session_uuid);
+    const events = sessionEvents(server(), 'auth_session_deleted', session.session_uuid);
     assert.equal(events.length, 1);
     const [event] = events;
     assert.deepEqual(event?.data, {
@@ -273,9 +219,7 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     ];
     for (const [headers, mobile] of cases) {
       const session = await login(server(), user.username, user.password, {}, headers);
-      const events = server()
-        .events.named('auth_session_created')
-        .filter((e) => e.data.uuid === session.session_uuid);
+      const events = sessionEvents(server(), 'auth_session_created', session.session_uuid);
       assert.equal(events.length, 1, JSON.stringify(headers));
       assert.deepEqual(events[0]?.data, {
         uuid: session.session_uuid,
@@ -293,7 +237,7 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     const other = await newUser(server());
     await login(server(), other.username, other.password);
     const desktop = await login(server(), user.username, user.password);
-    const mobile = await login(server(), user.username, user.password, {}, { 'Wazo-Session-Type': 'mobile' });
+    const mobile = await login(server(), user.username, user.password, {}, MOBILE_SESSION);
     const list = await sessionsOf(server(), `/users/${user.uuid}/sessions`);
     assert.equal(list.total, 2);
     assert.equal(list.filtered, 2);
@@ -314,14 +258,14 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     assert.equal(limited.items.length, 2);
     const rest = await sessionsOf(server(), `/users/${user.uuid}/sessions?offset=2`);
     assert.equal(rest.items.length, 1);
-    assert.ok(!uuids(limited).includes(rest.items[0]?.uuid ?? ''));
+    assert.ok(!uuidsOf(limited).includes(rest.items[0]?.uuid ?? ''));
   });
 
   test('D61 /users/{uuid}/sessions refuses other tenants and unknown users', async () => {
     const user = await newUser(server());
     await login(server(), user.username, user.password);
     const token = await adminToken(server());
-    const sub = await newTenant(server());
+    const sub = await createSubTenant(server());
     const fromSub = await request(server(), `/users/${user.uuid}/sessions`, { token, tenant: sub });
     assert.equal(fromSub.status, 404);
     assert.equal((fromSub.body as { error_id: string }).error_id, 'unknown-user');
@@ -332,9 +276,7 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     assert.equal(unknown.status, 404);
     assert.equal((unknown.body as { error_id: string }).error_id, 'unknown-user');
 
-    const subAdmin = await newUser(server(), sub);
-    await grant(server(), subAdmin, ['auth.#']);
-    const subToken = (await login(server(), subAdmin.username, subAdmin.password)).token;
+    const subToken = (await userWithAcl(server(), ['auth.#'], { tenant: sub })).token.token;
     const up = await request(server(), `/users/${user.uuid}/sessions`, { token: subToken });
     assert.equal(up.status, 404);
     const escalation = await request(server(), `/users/${user.uuid}/sessions`, {
@@ -357,15 +299,7 @@ await describeEachDialect('sessions', {}, ({ server }) => {
       items: [],
     });
     assert.equal(await tokenStatus(server(), session.token), 404);
-    const events = server()
-      .events.named('auth_session_deleted')
-      .filter((e) => e.data.uuid === session.session_uuid);
-    assert.equal(events.length, 1);
-    assert.deepEqual(events[0]?.data, {
-      uuid: session.session_uuid,
-      user_uuid: user.uuid,
-      tenant_uuid: user.tenant_uuid,
-    });
+    assertSessionDeleted(server(), user, session.session_uuid);
 
     const unknownUser = await request(server(), `/users/${randomUUID()}/sessions/${session.session_uuid}`, {
       method: 'DELETE',
@@ -384,16 +318,11 @@ await describeEachDialect('sessions', {}, ({ server }) => {
       token: await adminToken(server()),
     });
     assert.equal(result.status, 204);
-    assert.deepEqual(uuids(await sessionsOf(server(), `/users/${owner.uuid}/sessions`)), [
+    assert.deepEqual(uuidsOf(await sessionsOf(server(), `/users/${owner.uuid}/sessions`)), [
       session.session_uuid,
     ]);
     assert.equal(await tokenStatus(server(), session.token), 204);
-    assert.equal(
-      server()
-        .events.named('auth_session_deleted')
-        .filter((e) => e.data.uuid === session.session_uuid).length,
-      0,
-    );
+    assert.equal(sessionEvents(server(), 'auth_session_deleted', session.session_uuid).length, 0);
   });
 
   test('A18 sessions of a user count toward max_user_concurrent_sessions (10)', async () => {

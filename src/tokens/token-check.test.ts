@@ -2,65 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
-import {
-  adminToken,
-  createUser,
-  type HttpResult,
-  login,
-  request,
-  type TokenData,
-} from '../testing/http-client.ts';
-import type { TestServer } from '../testing/test-server.ts';
-
-/** The legacy error body of wazo's token endpoints (§1.5); the JS SDK matches `reason[0]`. */
-function assertLegacy(result: HttpResult, status: number, reason: string): void {
-  assert.equal(result.status, status, result.text);
-  const body = result.body as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body).sort(), ['reason', 'status_code', 'timestamp']);
-  assert.deepEqual(body.reason, [reason]);
-  assert.equal(body.status_code, status);
-  assert.ok(Array.isArray(body.timestamp) && body.timestamp.length === 1, 'timestamp is a one-item list');
-  assert.equal(typeof body.timestamp[0], 'number');
-}
-
-/** The APIException body of the management routes (§1.3). */
-function assertApiError(result: HttpResult, status: number, errorId: string): Record<string, unknown> {
-  assert.equal(result.status, status, result.text);
-  const body = result.body as Record<string, unknown>;
-  assert.equal(body.error_id, errorId);
-  assert.equal(typeof body.message, 'string');
-  assert.equal(typeof body.timestamp, 'number');
-  return (body.details ?? {}) as Record<string, unknown>;
-}
-
-/** Gives the user a fresh policy with this ACL (there is no policy API yet). */
-async function grant(server: TestServer, userUuid: string, tenantUuid: string, acl: string[]): Promise<void> {
-  if (acl.length === 0) return;
-  const { policies } = server.container.repositories;
-  const slug = `p-${randomUUID().slice(0, 8)}`;
-  const policy = await policies.upsert({ tenantUuid, slug, description: null, acl, configManaged: false });
-  await policies.attachToUser(userUuid, policy);
-}
-
-/** Inserts a sub-tenant row under `parentUuid` (there is no tenant API yet). */
-async function subTenant(server: TestServer, parentUuid: string): Promise<string> {
-  const uuid = randomUUID();
-  const slug = `sub_${uuid.slice(0, 8)}`;
-  await server.container.storage.db
-    .insertInto('auth_tenant')
-    .values({
-      uuid,
-      name: slug,
-      slug,
-      phone: null,
-      contact_uuid: null,
-      parent_uuid: parentUuid,
-      default_authentication_method: 'native',
-      created_at: Date.now(),
-    })
-    .execute();
-  return uuid;
-}
+import { adminToken, createUser, request, type TokenData } from '../testing/http-client.ts';
+import { assertApiError, assertLegacyError, createSubTenant, userWithAcl } from '../testing/test-fixtures.ts';
 
 await describeEachDialect('token checks', { manualClock: true }, ({ server }) => {
   const check = (token: string, query = '', method = 'GET') =>
@@ -72,9 +15,7 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
     acl: string[] = [],
     options: { tenant?: string; body?: Record<string, unknown> } = {},
   ): Promise<TokenData> {
-    const user = await createUser(server(), {}, { tenant: options.tenant });
-    await grant(server(), user.uuid, user.tenant_uuid, acl);
-    return login(server(), user.username, user.password, options.body ?? {});
+    return (await userWithAcl(server(), acl, options)).token;
   }
 
   test('C44 HEAD with a valid token is 204 with an empty body', async () => {
@@ -86,7 +27,7 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
 
   test('C45 HEAD with a malformed or over-long token is 404', async () => {
     assert.equal((await check('abcdef', '', 'HEAD')).status, 404);
-    assertLegacy(await check('abcdef'), 404, 'No such token');
+    assertLegacyError(await check('abcdef'), 404, 'No such token');
     const long = await check('a'.repeat(300));
     assert.equal(long.status, 404);
     assert.equal(typeof long.body, 'object');
@@ -126,9 +67,9 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
     const deleted = await check(token, '', 'DELETE');
     assert.equal(deleted.status, 200);
     assert.deepEqual(deleted.body, { data: { message: 'success' } });
-    assertLegacy(await check(token), 404, 'No such token');
+    assertLegacyError(await check(token), 404, 'No such token');
     assert.equal((await check(token, '', 'HEAD')).status, 404);
-    assertLegacy(await check(randomUUID()), 404, 'No such token');
+    assertLegacyError(await check(randomUUID()), 404, 'No such token');
   });
 
   test('C47 DELETE of an unknown or malformed token is 200 success', async () => {
@@ -144,16 +85,20 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
     assert.equal((await check(token, '', 'HEAD')).status, 204);
     server().clock?.advance(2000);
     assert.equal((await check(token, '', 'HEAD')).status, 404);
-    assertLegacy(await check(token), 404, 'No such token');
-    assertLegacy(await scopes(token, { scopes: ['foo'] }), 404, 'No such token');
+    assertLegacyError(await check(token), 404, 'No such token');
+    assertLegacyError(await scopes(token, { scopes: ['foo'] }), 404, 'No such token');
   });
 
   test('C49 a scope the token lacks is 403 on HEAD and GET; non-ASCII scopes are transliterated', async () => {
     const { token } = await userToken();
     assert.equal((await check(token, '?scope=foo', 'HEAD')).status, 403);
-    assertLegacy(await check(token, '?scope=foo'), 403, 'Unauthorized for foo');
+    assertLegacyError(await check(token, '?scope=foo'), 403, 'Unauthorized for foo');
     assert.equal((await check(token, `?scope=${encodeURIComponent('éric')}`, 'HEAD')).status, 403);
-    assertLegacy(await check(token, `?scope=${encodeURIComponent('éric')}`), 403, 'Unauthorized for eric');
+    assertLegacyError(
+      await check(token, `?scope=${encodeURIComponent('éric')}`),
+      403,
+      'Unauthorized for eric',
+    );
   });
 
   test('C50 a scope granted by a user policy gives HEAD 204 and GET 200', async () => {
@@ -166,12 +111,12 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
 
   test('C51 tenant check: unknown tenant 403, own subtree allowed, ancestors refused', async () => {
     const top = server().topTenantUuid;
-    const sub = await subTenant(server(), top);
-    const subSub = await subTenant(server(), sub);
+    const sub = await createSubTenant(server(), top);
+    const subSub = await createSubTenant(server(), sub);
     const { token } = await userToken();
     const unknown = randomUUID();
     assert.equal((await check(token, `?tenant=${unknown}`, 'HEAD')).status, 403);
-    assertLegacy(await check(token, `?tenant=${unknown}`), 403, `Unauthorized for tenant ${unknown}`);
+    assertLegacyError(await check(token, `?tenant=${unknown}`), 403, `Unauthorized for tenant ${unknown}`);
     for (const tenant of [top, sub, subSub]) {
       assert.equal((await check(token, `?tenant=${tenant}`, 'HEAD')).status, 204, tenant);
       assert.equal((await check(token, `?tenant=${tenant}`)).status, 200, tenant);
@@ -180,8 +125,8 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
     assert.equal((await check(subUser.token, `?tenant=${sub}`, 'HEAD')).status, 204);
     assert.equal((await check(subUser.token, `?tenant=${subSub}`, 'HEAD')).status, 204);
     assert.equal((await check(subUser.token, `?tenant=${top}`, 'HEAD')).status, 403);
-    assertLegacy(await check(subUser.token, `?tenant=${top}`), 403, `Unauthorized for tenant ${top}`);
-    const sibling = await subTenant(server(), top);
+    assertLegacyError(await check(subUser.token, `?tenant=${top}`), 403, `Unauthorized for tenant ${top}`);
+    const sibling = await createSubTenant(server(), top);
     assert.equal((await check(subUser.token, `?tenant=${sibling}`, 'HEAD')).status, 403);
   });
 
@@ -203,16 +148,16 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
     assert.equal((await scopes(token, { scopes: ['foo', { a: 1 }] })).status, 400);
     assert.equal((await scopes(token, {})).status, 400);
     assert.equal((await scopes(token, { tenant_uuid: server().topTenantUuid })).status, 400);
-    assertLegacy(await scopes(randomUUID(), { scopes: ['foo'] }), 404, 'No such token');
+    assertLegacyError(await scopes(randomUUID(), { scopes: ['foo'] }), 404, 'No such token');
     assert.equal((await scopes('abcdef', { scopes: ['foo'] })).status, 404);
   });
 
   test('C52 scopes check: tenant_uuid follows the tenant rule', async () => {
     const top = server().topTenantUuid;
-    const sub = await subTenant(server(), top);
+    const sub = await createSubTenant(server(), top);
     const { token } = await userToken(['foo']);
     const unknown = randomUUID();
-    assertLegacy(
+    assertLegacyError(
       await scopes(token, { scopes: ['foo'], tenant_uuid: unknown }),
       403,
       `Unauthorized for tenant ${unknown}`,
@@ -222,7 +167,7 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
       assert.deepEqual(ok.body, { scopes: { foo: true } }, tenant);
     }
     const subUser = await userToken([], { tenant: sub });
-    assertLegacy(
+    assertLegacyError(
       await scopes(subUser.token, { scopes: [], tenant_uuid: top }),
       403,
       `Unauthorized for tenant ${top}`,
@@ -314,9 +259,8 @@ await describeEachDialect('token checks', { manualClock: true }, ({ server }) =>
 
 await describeEachDialect('management route authorization', {}, ({ server }) => {
   async function userWith(acl: string[], tenant?: string): Promise<{ uuid: string; token: string }> {
-    const user = await createUser(server(), {}, { tenant });
-    await grant(server(), user.uuid, user.tenant_uuid, acl);
-    return { uuid: user.uuid, token: (await login(server(), user.username, user.password)).token };
+    const { user, token } = await userWithAcl(server(), acl, { tenant });
+    return { uuid: user.uuid, token: token.token };
   }
 
   test('§1.3 no X-Auth-Token or an unknown one is 401 not_found_or_expired', async () => {
@@ -353,8 +297,8 @@ await describeEachDialect('management route authorization', {}, ({ server }) => 
   });
 
   test('§1.4 Wazo-Tenant outside the caller subtree or not a UUID is 401 unauthorized-tenant', async () => {
-    const sub = await subTenant(server(), server().topTenantUuid);
-    const sibling = await subTenant(server(), server().topTenantUuid);
+    const sub = await createSubTenant(server());
+    const sibling = await createSubTenant(server());
     const { token } = await userWith(['auth.users.#'], sub);
     for (const tenant of [server().topTenantUuid, sibling, randomUUID(), 'not-a-uuid']) {
       const result = await request(server(), '/users', { token, tenant });
@@ -365,7 +309,7 @@ await describeEachDialect('management route authorization', {}, ({ server }) => 
   });
 
   test('§1.4 Wazo-Tenant of a sub-tenant narrows GET /users to that tenant', async () => {
-    const sub = await subTenant(server(), server().topTenantUuid);
+    const sub = await createSubTenant(server());
     const inSub = await createUser(server(), {}, { tenant: sub });
     const inTop = await createUser(server());
     const token = await adminToken(server());
@@ -384,8 +328,8 @@ await describeEachDialect('management route authorization', {}, ({ server }) => 
   });
 
   test('§1.4 a user outside the caller subtree is 404 unknown-user', async () => {
-    const sub = await subTenant(server(), server().topTenantUuid);
-    const sibling = await subTenant(server(), server().topTenantUuid);
+    const sub = await createSubTenant(server());
+    const sibling = await createSubTenant(server());
     const caller = await userWith(['auth.users.#'], sub);
     const neighbour = await createUser(server(), {}, { tenant: sub });
     const stranger = await createUser(server(), {}, { tenant: sibling });

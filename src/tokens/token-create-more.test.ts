@@ -4,57 +4,24 @@ import { test } from 'node:test';
 import { loadConfig } from '../config/config-loader.ts';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import {
-  adminToken,
+  adminRequest,
   type CreatedUser,
   createUser,
-  type HttpResult,
   login,
   postToken,
   request,
-  type TokenData,
 } from '../testing/http-client.ts';
+import {
+  addUserToGroup,
+  assertAuthFailed,
+  assertLegacyError,
+  createGroup,
+  createSubTenant,
+  tokenOf,
+  UUID_PATTERN,
+  upsertPolicy,
+} from '../testing/test-fixtures.ts';
 import type { TestServer } from '../testing/test-server.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function tokenOf(result: HttpResult): TokenData {
-  assert.equal(result.status, 200, result.text);
-  return (result.body as { data: TokenData }).data;
-}
-
-/** wazo's legacy error shape (§1.5): `{reason: [msg], timestamp: [float], status_code}`. */
-function assertLegacyError(result: HttpResult, status: number, reason: string): void {
-  assert.equal(result.status, status, result.text);
-  const body = result.body as { reason: unknown[]; timestamp: unknown[]; status_code: unknown };
-  assert.deepEqual(Object.keys(body).sort(), ['reason', 'status_code', 'timestamp']);
-  assert.deepEqual(body.reason, [reason]);
-  assert.equal(body.status_code, status);
-  assert.ok(Array.isArray(body.timestamp) && typeof body.timestamp[0] === 'number', result.text);
-}
-
-function assertAuthFailed(result: HttpResult): void {
-  assertLegacyError(result, 401, 'Authentication Failed');
-}
-
-/** A tenant under the top tenant, inserted directly (there is no tenant API yet). */
-async function createSubTenant(server: TestServer, defaultMethod = 'native'): Promise<string> {
-  const uuid = randomUUID();
-  await server.container.storage.db
-    .insertInto('auth_tenant')
-    .values({
-      uuid,
-      name: `sub-${uuid}`,
-      slug: `sub${uuid.replaceAll('-', '').slice(0, 16)}`,
-      phone: null,
-      contact_uuid: null,
-      parent_uuid: server.topTenantUuid,
-      default_authentication_method: defaultMethod,
-      created_at: Date.now(),
-    })
-    .execute();
-  await server.container.repositories.groups.ensureAllUsersGroup(uuid);
-  return uuid;
-}
 
 async function setTenantDefaultMethod(server: TestServer, tenantUuid: string, method: string): Promise<void> {
   await server.container.storage.db
@@ -70,9 +37,8 @@ async function updateUser(
   user: CreatedUser,
   fields: Record<string, unknown>,
 ): Promise<void> {
-  const result = await request(server, `/users/${user.uuid}`, {
+  const result = await adminRequest(server, `/users/${user.uuid}`, {
     method: 'PUT',
-    token: await adminToken(server),
     body: { username: user.username, ...fields },
   });
   assert.equal(result.status, 200, result.text);
@@ -126,7 +92,7 @@ await describeEachDialect('POST /token: identity, methods and limits', {}, ({ se
     const token = await login(server(), user.username, user.password);
     assert.equal(token.auth_id, user.uuid);
     assert.equal(token.xivo_user_uuid, user.uuid);
-    assert.match(token.session_uuid, UUID);
+    assert.match(token.session_uuid, UUID_PATTERN);
     assert.equal(token.metadata.pbx_user_uuid, user.uuid);
     assert.equal('pbx_user_uuid' in token, false);
     assert.equal('refresh_token' in token, false);
@@ -154,7 +120,7 @@ await describeEachDialect('POST /token: identity, methods and limits', {}, ({ se
   });
 
   test("A13 the metadata tenant is the user's own tenant", async () => {
-    const tenant = await createSubTenant(server());
+    const tenant = await createSubTenant(server(), server().topTenantUuid, { allUsersGroup: true });
     const user = await createUser(server(), {}, { tenant });
     assert.equal(user.tenant_uuid, tenant);
     const token = await login(server(), user.username, user.password);
@@ -173,7 +139,7 @@ await describeEachDialect('POST /token: identity, methods and limits', {}, ({ se
   });
 
   test("A16 a default-method user follows its tenant's default_authentication_method", async () => {
-    const tenant = await createSubTenant(server());
+    const tenant = await createSubTenant(server(), server().topTenantUuid, { allUsersGroup: true });
     const user = await createUser(server(), { authentication_method: 'default' }, { tenant });
     await login(server(), user.username, user.password);
     await setTenantDefaultMethod(server(), tenant, 'saml');
@@ -271,34 +237,15 @@ await describeEachDialect(
 
     test("A15 a group policy's access appears in the token ACL of the group members", async () => {
       const { policies } = server().container.repositories;
-      const { db } = server().container.storage;
       const tenantUuid = server().topTenantUuid;
       const suffix = randomUUID().slice(0, 8);
-      const policyUuid = await policies.upsert({
-        tenantUuid,
-        slug: `group-policy-${suffix}`,
-        description: null,
-        acl: [`group.${suffix}.read`, `group.${suffix}.#`],
-        configManaged: false,
-      });
-      const groupUuid = randomUUID();
-      await db
-        .insertInto('auth_group')
-        .values({
-          uuid: groupUuid,
-          name: `group-${suffix}`,
-          slug: `group-${suffix}`,
-          tenant_uuid: tenantUuid,
-          system_managed: false,
-        })
-        .execute();
+      const acl = [`group.${suffix}.read`, `group.${suffix}.#`];
+      const policyUuid = await upsertPolicy(server(), tenantUuid, acl, `group-policy-${suffix}`);
+      const groupUuid = await createGroup(server(), tenantUuid, `group-${suffix}`);
       await policies.attachToGroup(groupUuid, policyUuid);
       const member = await createUser(server());
       const outsider = await createUser(server());
-      await db
-        .insertInto('auth_user_group')
-        .values({ group_uuid: groupUuid, user_uuid: member.uuid })
-        .execute();
+      await addUserToGroup(server(), groupUuid, member.uuid);
 
       const memberAcl = (await login(server(), member.username, member.password)).acl;
       assert.ok(memberAcl.includes(`group.${suffix}.read`), `acl ${JSON.stringify(memberAcl)}`);
@@ -312,13 +259,12 @@ await describeEachDialect(
     test('A15 direct user policies come after the default and group policies', async () => {
       const { policies } = server().container.repositories;
       const suffix = randomUUID().slice(0, 8);
-      const policyUuid = await policies.upsert({
-        tenantUuid: server().topTenantUuid,
-        slug: `user-policy-${suffix}`,
-        description: null,
-        acl: [`direct.${suffix}.read`],
-        configManaged: false,
-      });
+      const policyUuid = await upsertPolicy(
+        server(),
+        server().topTenantUuid,
+        [`direct.${suffix}.read`],
+        `user-policy-${suffix}`,
+      );
       const user = await createUser(server());
       await policies.attachToUser(user.uuid, policyUuid);
       const acl = (await login(server(), user.username, user.password)).acl;
@@ -331,23 +277,11 @@ await describeEachDialect(
       const { policies } = server().container.repositories;
       const suffix = randomUUID().slice(0, 8);
       const slug = `snapshot-${suffix}`;
-      const policyUuid = await policies.upsert({
-        tenantUuid: server().topTenantUuid,
-        slug,
-        description: null,
-        acl: [`before.${suffix}`],
-        configManaged: false,
-      });
+      const policyUuid = await upsertPolicy(server(), server().topTenantUuid, [`before.${suffix}`], slug);
       const user = await createUser(server());
       await policies.attachToUser(user.uuid, policyUuid);
       const token = await login(server(), user.username, user.password);
-      await policies.upsert({
-        tenantUuid: server().topTenantUuid,
-        slug,
-        description: null,
-        acl: [`after.${suffix}`],
-        configManaged: false,
-      });
+      await upsertPolicy(server(), server().topTenantUuid, [`after.${suffix}`], slug);
       const read = tokenOf(await request(server(), `/token/${token.token}`));
       assert.ok(read.acl.includes(`before.${suffix}`));
       assert.equal(read.acl.includes(`after.${suffix}`), false);

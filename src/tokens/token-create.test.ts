@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import {
+  base64,
   basic,
   createUser,
-  type HttpResult,
+  JSON_CONTENT_TYPE,
   login,
   postToken,
   request,
   type TokenData,
 } from '../testing/http-client.ts';
+import { assertLegacyError, tokenOf, UUID_PATTERN } from '../testing/test-fixtures.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UTC_FORMAT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/;
 /** Python's isoformat(): the fraction is only shown when non-zero. */
 const LOCAL_FORMAT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/;
@@ -38,29 +39,8 @@ function asUtcMs(timestamp: string): number {
   return value;
 }
 
-function tokenOf(result: HttpResult): TokenData {
-  assert.equal(result.status, 200, result.text);
-  return (result.body as { data: TokenData }).data;
-}
-
 function lifetimeMs(token: TokenData): number {
   return asUtcMs(token.utc_expires_at as string) - asUtcMs(token.utc_issued_at as string);
-}
-
-/** wazo's legacy error shape (§1.5): `{reason: [msg], timestamp: [float], status_code}`. */
-function assertLegacyError(result: HttpResult, status: number, reason?: RegExp | string): string {
-  assert.equal(result.status, status, result.text);
-  const body = result.body as { reason: unknown[]; timestamp: unknown[]; status_code: unknown };
-  assert.deepEqual(Object.keys(body).sort(), ['reason', 'status_code', 'timestamp']);
-  assert.equal(body.status_code, status);
-  assert.ok(Array.isArray(body.reason) && body.reason.length === 1, result.text);
-  assert.equal(typeof body.reason[0], 'string');
-  assert.ok(Array.isArray(body.timestamp) && body.timestamp.length === 1, result.text);
-  assert.equal(typeof body.timestamp[0], 'number');
-  const message = body.reason[0] as string;
-  if (typeof reason === 'string') assert.equal(message, reason);
-  else if (reason) assert.match(message, reason);
-  return message;
 }
 
 function withoutTimestamp(body: unknown): unknown {
@@ -72,7 +52,7 @@ await describeEachDialect('POST /token: creation', {}, ({ server }) => {
   test('A1 valid Basic credentials give a token with the user metadata and an ACL', async () => {
     const user = await createUser(server());
     const token = tokenOf(await postToken(server(), user.username, user.password));
-    assert.match(token.token, UUID);
+    assert.match(token.token, UUID_PATTERN);
     assert.equal(token.metadata.uuid, user.uuid);
     assert.ok(Array.isArray(token.acl));
     assert.equal(token.auth_id, user.uuid);
@@ -95,7 +75,7 @@ await describeEachDialect('POST /token: creation', {}, ({ server }) => {
       }),
     );
     assert.deepEqual(Object.keys(offline), [...TOKEN_FIELDS, 'refresh_token']);
-    assert.match(offline.refresh_token as string, UUID);
+    assert.match(offline.refresh_token as string, UUID_PATTERN);
     const read = await request(server(), `/token/${online.token}`);
     assert.equal(read.status, 200);
     assert.deepEqual(Object.keys((read.body as { data: TokenData }).data), TOKEN_FIELDS);
@@ -135,12 +115,12 @@ await describeEachDialect('POST /token: creation', {}, ({ server }) => {
   test('A3 malformed Basic credentials give 401, never 500', async () => {
     const user = await createUser(server());
     const attempts = [
-      `Basic ${Buffer.from(`${user.username}${user.password}`).toString('base64')}`,
+      `Basic ${base64(`${user.username}${user.password}`)}`,
       basic(user.username, ''),
       basic('', user.password),
       'Basic !!!',
       'Basic',
-      `Bearer ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
+      `Bearer ${base64(`${user.username}:${user.password}`)}`,
     ];
     for (const authorization of attempts) {
       const result = await request(server(), '/token', {
@@ -176,13 +156,13 @@ await describeEachDialect('POST /token: creation', {}, ({ server }) => {
     const empty = await request(server(), '/token', {
       method: 'POST',
       rawBody: '',
-      headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+      headers: { Authorization: authorization, ...JSON_CONTENT_TYPE },
     });
     assert.equal(empty.status, 400, empty.text);
     const garbage = await request(server(), '/token', {
       method: 'POST',
       rawBody: '{"expiration": ',
-      headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+      headers: { Authorization: authorization, ...JSON_CONTENT_TYPE },
     });
     assert.equal(garbage.status, 400, garbage.text);
   });
@@ -218,7 +198,7 @@ await describeEachDialect('POST /token: creation', {}, ({ server }) => {
     const result = await request(server(), '/token', {
       method: 'POST',
       rawBody: 'null',
-      headers: { Authorization: basic(user.username, user.password), 'Content-Type': 'application/json' },
+      headers: { Authorization: basic(user.username, user.password), ...JSON_CONTENT_TYPE },
     });
     tokenOf(result);
   });

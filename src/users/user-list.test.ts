@@ -1,51 +1,21 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
-import { adminToken, createUser, request } from '../testing/http-client.ts';
+import { adminToken, request } from '../testing/http-client.ts';
+import {
+  assertInvalidListParam,
+  createSubTenant,
+  type ListBody,
+  listOf,
+  newUser,
+  uniqueTag,
+} from '../testing/test-fixtures.ts';
 import type { TestServer } from '../testing/test-server.ts';
 
-interface UserListBody {
-  total: number;
-  filtered: number;
-  items: { uuid: string; username: string | null; tenant_uuid: string }[];
-}
+type UserListBody = ListBody<{ uuid: string; username: string | null; tenant_uuid: string }>;
 
-interface ErrorBody {
-  error_id: string;
-  resource?: string;
-}
-
-function tag(): string {
-  return randomUUID().slice(0, 8);
-}
-
-async function newUser(server: TestServer, fields: Record<string, unknown> = {}, tenant?: string) {
-  return createUser(server, { password: `pw-${randomUUID()}`, ...fields }, tenant ? { tenant } : {});
-}
-
-async function newTenant(server: TestServer, parentUuid: string = server.topTenantUuid): Promise<string> {
-  const uuid = randomUUID();
-  await server.container.storage.db
-    .insertInto('auth_tenant')
-    .values({
-      uuid,
-      name: `tenant-${uuid.slice(0, 8)}`,
-      slug: `t${uuid.replaceAll('-', '').slice(0, 20)}`,
-      phone: null,
-      contact_uuid: null,
-      parent_uuid: parentUuid,
-      default_authentication_method: 'native',
-      created_at: Date.now(),
-    })
-    .execute();
-  return uuid;
-}
-
-async function list(server: TestServer, query: string, tenant: string): Promise<UserListBody> {
-  const result = await request(server, `/users${query}`, { token: await adminToken(server), tenant });
-  assert.equal(result.status, 200, result.text);
-  return result.body as UserListBody;
+function list(server: TestServer, query: string, tenant: string): Promise<UserListBody> {
+  return listOf(server, `/users${query}`, { tenant });
 }
 
 function names(body: UserListBody): (string | null)[] {
@@ -55,8 +25,8 @@ function names(body: UserListBody): (string | null)[] {
 /** GET /users (wazo §2.2, list conventions §1.6). */
 await describeEachDialect('users list', {}, ({ server }) => {
   test('§2.2 GET /users lists with total, filtered, ordering, pagination and search', async () => {
-    const tenant = await newTenant(server());
-    const t = tag();
+    const tenant = await createSubTenant(server());
+    const t = uniqueTag();
     const alice = await newUser(
       server(),
       {
@@ -115,8 +85,8 @@ await describeEachDialect('users list', {}, ({ server }) => {
   });
 
   test('§2.2 GET /users exact filters: username, uuid, purpose, email_address', async () => {
-    const tenant = await newTenant(server());
-    const t = tag();
+    const tenant = await createSubTenant(server());
+    const t = uniqueTag();
     const alice = await newUser(
       server(),
       { username: `alice-${t}`, email_address: `alice-${t}@example.org` },
@@ -140,8 +110,8 @@ await describeEachDialect('users list', {}, ({ server }) => {
   });
 
   test('§2.2 GET /users stays in the scoping tenant unless recurse=true', async () => {
-    const parent = await newTenant(server());
-    const child = await newTenant(server(), parent);
+    const parent = await createSubTenant(server());
+    const child = await createSubTenant(server(), parent);
     const inParent = await newUser(server(), {}, parent);
     const inChild = await newUser(server(), {}, child);
     const flat = await list(server(), '', parent);
@@ -158,10 +128,7 @@ await describeEachDialect('users list', {}, ({ server }) => {
     const token = await adminToken(server());
     for (const query of ['order=uuid', 'direction=up', 'limit=-1', 'limit=x', 'offset=-2', 'recurse=maybe']) {
       const result = await request(server(), `/users?${query}`, { token });
-      assert.equal(result.status, 400, `${query}: ${result.text}`);
-      const body = result.body as ErrorBody;
-      assert.equal(body.error_id, 'invalid-list-param', query);
-      assert.equal(body.resource, 'users', query);
+      assertInvalidListParam(result, query, 'users');
     }
   });
 });

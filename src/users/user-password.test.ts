@@ -4,23 +4,26 @@ import { test } from 'node:test';
 import { hashLikeWazo } from '../crypto/password-hasher.ts';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import {
+  adminRequest,
   adminToken,
-  type CreatedUser,
-  createUser,
   type HttpResult,
+  JSON_CONTENT_TYPE,
   login,
+  MOBILE_SESSION,
+  postRefreshToken,
   postToken,
   request,
+  tokenStatus,
 } from '../testing/http-client.ts';
+import {
+  assertAuthFailed,
+  assertSessionDeleted,
+  createSubTenant,
+  grantAcl,
+  newPassword,
+  newUser,
+} from '../testing/test-fixtures.ts';
 import type { TestServer } from '../testing/test-server.ts';
-
-function newPassword(): string {
-  return `pw-${randomUUID()}`;
-}
-
-async function newUser(server: TestServer, fields: Record<string, unknown> = {}, tenant?: string) {
-  return createUser(server, { password: newPassword(), ...fields }, tenant ? { tenant } : {});
-}
 
 async function changePassword(
   server: TestServer,
@@ -28,27 +31,7 @@ async function changePassword(
   body: unknown,
   token?: string,
 ): Promise<HttpResult> {
-  return request(server, `/users/${userUuid}/password`, {
-    method: 'PUT',
-    token: token ?? (await adminToken(server)),
-    body,
-  });
-}
-
-async function tokenStatus(server: TestServer, token: string): Promise<number> {
-  return (await request(server, `/token/${token}`, { method: 'HEAD' })).status;
-}
-
-async function grant(server: TestServer, user: CreatedUser, acl: string[]): Promise<void> {
-  const { policies } = server.container.repositories;
-  const policy = await policies.upsert({
-    tenantUuid: user.tenant_uuid,
-    slug: `p-${randomUUID()}`,
-    description: null,
-    acl,
-    configManaged: false,
-  });
-  await policies.attachToUser(user.uuid, policy);
+  return adminRequest(server, `/users/${userUuid}/password`, { method: 'PUT', token, body });
 }
 
 async function storedPassword(server: TestServer, userUuid: string) {
@@ -59,6 +42,17 @@ async function storedPassword(server: TestServer, userUuid: string) {
     .executeTakeFirstOrThrow();
 }
 
+/** Replaces the user's password by a legacy wazo PBKDF2 hash of `password`; returns the hash. */
+async function storeLegacyHash(server: TestServer, userUuid: string, password: string) {
+  const legacy = await hashLikeWazo(password);
+  await server.container.storage.db
+    .updateTable('auth_user')
+    .set({ password_hash: legacy.hash, password_salt: legacy.salt })
+    .where('uuid', '=', userUuid)
+    .execute();
+  return legacy;
+}
+
 await describeEachDialect('user password change', {}, ({ server }) => {
   test('D62 a wrong old password gives 401 Authentication Failed and changes nothing', async () => {
     const user = await newUser(server());
@@ -67,12 +61,7 @@ await describeEachDialect('user password change', {}, ({ server }) => {
       old_password: 'wrong',
       new_password: newPassword(),
     });
-    assert.equal(result.status, 401);
-    const body = result.body as { reason: string[]; timestamp: number[]; status_code: number };
-    assert.deepEqual(body.reason, ['Authentication Failed']);
-    assert.equal(body.status_code, 401);
-    assert.equal(body.timestamp.length, 1);
-    assert.equal(typeof body.timestamp[0], 'number');
+    assertAuthFailed(result);
     assert.equal(await tokenStatus(server(), session.token), 204);
     assert.equal((await postToken(server(), user.username, user.password)).status, 200);
   });
@@ -98,7 +87,7 @@ await describeEachDialect('user password change', {}, ({ server }) => {
       method: 'PUT',
       token: await adminToken(server()),
       rawBody: '',
-      headers: { 'Content-Type': 'application/json' },
+      headers: JSON_CONTENT_TYPE,
     });
     assert.equal(empty.status, 400);
 
@@ -114,7 +103,7 @@ await describeEachDialect('user password change', {}, ({ server }) => {
   test('D62 success ends every session, publishes auth_session_deleted, and swaps the passwords', async () => {
     const user = await newUser(server());
     const first = await login(server(), user.username, user.password);
-    const second = await login(server(), user.username, user.password, {}, { 'Wazo-Session-Type': 'mobile' });
+    const second = await login(server(), user.username, user.password, {}, MOBILE_SESSION);
     const next = newPassword();
     const result = await changePassword(server(), user.uuid, {
       old_password: user.password,
@@ -129,17 +118,8 @@ await describeEachDialect('user password change', {}, ({ server }) => {
       token: await adminToken(server()),
     });
     assert.deepEqual(sessions.body, { total: 0, filtered: 0, items: [] });
-    for (const session of [first.session_uuid, second.session_uuid]) {
-      const events = server()
-        .events.named('auth_session_deleted')
-        .filter((e) => e.data.uuid === session);
-      assert.equal(events.length, 1);
-      assert.deepEqual(events[0]?.data, {
-        uuid: session,
-        user_uuid: user.uuid,
-        tenant_uuid: user.tenant_uuid,
-      });
-    }
+    for (const session of [first.session_uuid, second.session_uuid])
+      assertSessionDeleted(server(), user, session);
     assert.equal((await postToken(server(), user.username, next)).status, 200);
     assert.equal((await postToken(server(), user.username, user.password)).status, 401);
   });
@@ -156,10 +136,7 @@ await describeEachDialect('user password change', {}, ({ server }) => {
     });
     assert.equal(changed.status, 204);
     assert.equal(await tokenStatus(server(), offline.token), 404);
-    const refreshed = await request(server(), '/token', {
-      method: 'POST',
-      body: { refresh_token: offline.refresh_token, client_id: 'pw' },
-    });
+    const refreshed = await postRefreshToken(server(), offline.refresh_token as string, 'pw');
     assert.equal(refreshed.status, 200, refreshed.text);
   });
 
@@ -233,20 +210,9 @@ await describeEachDialect('user password change', {}, ({ server }) => {
       assert.equal(result.status, 405, `${method}: ${result.text}`);
       assert.equal((result.body as { error_id: string }).error_id, 'password-managed-externally');
     }
-    const tenant = randomUUID();
-    await server()
-      .container.storage.db.insertInto('auth_tenant')
-      .values({
-        uuid: tenant,
-        name: 'saml tenant',
-        slug: `saml${tenant.replaceAll('-', '').slice(0, 20)}`,
-        phone: null,
-        contact_uuid: null,
-        parent_uuid: server().topTenantUuid,
-        default_authentication_method: 'saml',
-        created_at: Date.now(),
-      })
-      .execute();
+    const tenant = await createSubTenant(server(), server().topTenantUuid, {
+      defaultAuthenticationMethod: 'saml',
+    });
     const user = await newUser(server(), {}, tenant);
     const result = await changePassword(server(), user.uuid, {
       old_password: user.password,
@@ -285,7 +251,7 @@ await describeEachDialect('user password change', {}, ({ server }) => {
     );
     assert.equal(denied.status, 401);
 
-    await grant(server(), user, ['auth.users.me.password.#']);
+    await grantAcl(server(), user, ['auth.users.me.password.#']);
     const token = (await login(server(), user.username, user.password)).token;
     const foreign = await changePassword(
       server(),
@@ -312,12 +278,7 @@ await describeEachDialect('user password change', {}, ({ server }) => {
   test('§5 legacy wazo PBKDF2 hashes log in and are rehashed to argon2id', async () => {
     const user = await newUser(server());
     const legacyPassword = `légacy-${randomUUID()}`;
-    const legacy = await hashLikeWazo(legacyPassword);
-    await server()
-      .container.storage.db.updateTable('auth_user')
-      .set({ password_hash: legacy.hash, password_salt: legacy.salt })
-      .where('uuid', '=', user.uuid)
-      .execute();
+    const legacy = await storeLegacyHash(server(), user.uuid, legacyPassword);
     assert.equal((await postToken(server(), user.username, 'wrong-password')).status, 401);
     assert.deepEqual(await storedPassword(server(), user.uuid), {
       password_hash: legacy.hash,
@@ -335,12 +296,7 @@ await describeEachDialect('user password change', {}, ({ server }) => {
   test('§5 D62 a password change works from a legacy wazo PBKDF2 hash', async () => {
     const user = await newUser(server());
     const legacyPassword = `legacy-${randomUUID()}`;
-    const legacy = await hashLikeWazo(legacyPassword);
-    await server()
-      .container.storage.db.updateTable('auth_user')
-      .set({ password_hash: legacy.hash, password_salt: legacy.salt })
-      .where('uuid', '=', user.uuid)
-      .execute();
+    await storeLegacyHash(server(), user.uuid, legacyPassword);
     const next = newPassword();
     const result = await changePassword(server(), user.uuid, {
       old_password: legacyPassword,

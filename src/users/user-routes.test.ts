@@ -3,13 +3,23 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import {
+  adminRequest,
   adminToken,
   type CreatedUser,
-  createUser,
+  JSON_CONTENT_TYPE,
   login,
+  postRefreshToken,
   postToken,
   request,
+  tokenStatus,
 } from '../testing/http-client.ts';
+import {
+  assertSessionDeleted,
+  createSubTenant,
+  newUser,
+  sessionEvents,
+  uniqueTag,
+} from '../testing/test-fixtures.ts';
 import type { TestServer } from '../testing/test-server.ts';
 
 interface UserBody {
@@ -42,34 +52,8 @@ const USER_KEYS = [
   'uuid',
 ];
 
-function tag(): string {
-  return randomUUID().slice(0, 8);
-}
-
-async function newUser(server: TestServer, fields: Record<string, unknown> = {}, tenant?: string) {
-  return createUser(server, { password: `pw-${randomUUID()}`, ...fields }, tenant ? { tenant } : {});
-}
-
-async function newTenant(server: TestServer, parentUuid: string = server.topTenantUuid): Promise<string> {
-  const uuid = randomUUID();
-  await server.container.storage.db
-    .insertInto('auth_tenant')
-    .values({
-      uuid,
-      name: `tenant-${uuid.slice(0, 8)}`,
-      slug: `t${uuid.replaceAll('-', '').slice(0, 20)}`,
-      phone: null,
-      contact_uuid: null,
-      parent_uuid: parentUuid,
-      default_authentication_method: 'native',
-      created_at: Date.now(),
-    })
-    .execute();
-  return uuid;
-}
-
 async function post(server: TestServer, body: unknown) {
-  return request(server, '/users', { method: 'POST', token: await adminToken(server), body });
+  return adminRequest(server, '/users', { method: 'POST', body });
 }
 
 function assertConflict(result: { status: number; body: unknown; text: string }, field: string): void {
@@ -79,14 +63,10 @@ function assertConflict(result: { status: number; body: unknown; text: string },
   assert.deepEqual(Object.keys(body.details), [field]);
 }
 
-async function tokenStatus(server: TestServer, token: string): Promise<number> {
-  return (await request(server, `/token/${token}`, { method: 'HEAD' })).status;
-}
-
 await describeEachDialect('users API', {}, ({ server }) => {
   test('§2.2 POST /users returns the user object, never the password, email main and confirmed', async () => {
     const password = `secret-${randomUUID()}`;
-    const username = `alice-${tag()}`;
+    const username = `alice-${uniqueTag()}`;
     const address = `${username}@example.com`;
     const result = await post(server(), { username, firstname: 'Alice', email_address: address, password });
     assert.equal(result.status, 200, result.text);
@@ -116,27 +96,30 @@ await describeEachDialect('users API', {}, ({ server }) => {
 
   test('§2.2 POST /users honours a chosen uuid; the same uuid again is a 409 keyed uuid', async () => {
     const uuid = randomUUID();
-    const result = await post(server(), { uuid, username: `u-${tag()}` });
+    const result = await post(server(), { uuid, username: `u-${uniqueTag()}` });
     assert.equal(result.status, 200, result.text);
     assert.equal((result.body as UserBody).uuid, uuid);
-    assertConflict(await post(server(), { uuid, username: `u-${tag()}` }), 'uuid');
+    assertConflict(await post(server(), { uuid, username: `u-${uniqueTag()}` }), 'uuid');
   });
 
   test('§2.2 POST /users refuses a username taken case-insensitively, or equal to an email (409)', async () => {
-    const username = `Bob-${tag()}`;
+    const username = `Bob-${uniqueTag()}`;
     await newUser(server(), { username });
     assertConflict(await post(server(), { username: username.toLowerCase() }), 'username');
     assertConflict(await post(server(), { username: username.toUpperCase() }), 'username');
 
-    const address = `mail-${tag()}@example.com`;
+    const address = `mail-${uniqueTag()}@example.com`;
     await newUser(server(), { email_address: address });
     assertConflict(await post(server(), { username: address }), 'username');
   });
 
   test('§2.2 POST /users refuses an email address already used (409)', async () => {
-    const address = `dup-${tag()}@example.com`;
+    const address = `dup-${uniqueTag()}@example.com`;
     await newUser(server(), { email_address: address });
-    assertConflict(await post(server(), { username: `u-${tag()}`, email_address: address }), 'email_address');
+    assertConflict(
+      await post(server(), { username: `u-${uniqueTag()}`, email_address: address }),
+      'email_address',
+    );
   });
 
   test('§2.2 POST /users defaults: purpose user with method default, internal and external_api get native', async () => {
@@ -155,20 +138,20 @@ await describeEachDialect('users API', {}, ({ server }) => {
   test('§2.2 POST /users refuses invalid bodies with 400 invalid-data (resource users)', async () => {
     const bodies: unknown[] = [
       { username: 42 },
-      { username: `u-${tag()}`, firstname: 7 },
-      { username: `u-${tag()}`, lastname: ['x'] },
-      { username: `u-${tag()}`, purpose: 'admin' },
-      { username: `u-${tag()}`, authentication_method: 'kerberos' },
+      { username: `u-${uniqueTag()}`, firstname: 7 },
+      { username: `u-${uniqueTag()}`, lastname: ['x'] },
+      { username: `u-${uniqueTag()}`, purpose: 'admin' },
+      { username: `u-${uniqueTag()}`, authentication_method: 'kerberos' },
       { username: '' },
       { username: 'x'.repeat(257) },
-      { username: `u-${tag()}`, enabled: 'yes' },
+      { username: `u-${uniqueTag()}`, enabled: 'yes' },
       { enabled: 'yes' },
-      { username: `u-${tag()}`, uuid: 'not-a-uuid' },
-      { username: `u-${tag()}`, email_address: 'not an email' },
-      { username: `u-${tag()}`, password: '' },
-      { username: `u-${tag()}`, password: 'short' },
+      { username: `u-${uniqueTag()}`, uuid: 'not-a-uuid' },
+      { username: `u-${uniqueTag()}`, email_address: 'not an email' },
+      { username: `u-${uniqueTag()}`, password: '' },
+      { username: `u-${uniqueTag()}`, password: 'short' },
       [],
-      [{ username: `u-${tag()}` }],
+      [{ username: `u-${uniqueTag()}` }],
       42,
       'a string',
     ];
@@ -185,14 +168,14 @@ await describeEachDialect('users API', {}, ({ server }) => {
         method: 'POST',
         token,
         rawBody,
-        headers: { 'Content-Type': 'application/json' },
+        headers: JSON_CONTENT_TYPE,
       });
       assert.equal(result.status, 400, `${JSON.stringify(rawBody)}: ${result.text}`);
     }
   });
 
   test('§2.2 POST /users accepts a 256-character username and ignores unknown fields', async () => {
-    const long = `${tag()}${'y'.repeat(248)}`;
+    const long = `${uniqueTag()}${'y'.repeat(248)}`;
     const result = await post(server(), { username: long, unknown_field: 'x', acl: ['#'] });
     assert.equal(result.status, 200, result.text);
     assert.equal((result.body as UserBody).username, long);
@@ -210,7 +193,7 @@ await describeEachDialect('users API', {}, ({ server }) => {
     assert.deepEqual(body.details, { uuid: unknown });
     assert.equal((await request(server(), '/users/not-a-uuid', { token })).status, 404);
 
-    const sub = await newTenant(server());
+    const sub = await createSubTenant(server());
     const inSub = await newUser(server(), {}, sub);
     assert.equal((await request(server(), `/users/${inSub.uuid}`, { token })).status, 200);
     const topUser = await newUser(server());
@@ -221,7 +204,7 @@ await describeEachDialect('users API', {}, ({ server }) => {
     const user = await newUser(server(), { firstname: 'First', lastname: 'Last', enabled: false });
     assert.equal((user as CreatedUser & UserBody).enabled, false);
     const token = await adminToken(server());
-    const newName = `renamed-${tag()}`;
+    const newName = `renamed-${uniqueTag()}`;
     const result = await request(server(), `/users/${user.uuid}`, {
       method: 'PUT',
       token,
@@ -285,15 +268,7 @@ await describeEachDialect('users API', {}, ({ server }) => {
     const sessions = await request(server(), `/users/${user.uuid}/sessions`, { token });
     assert.deepEqual(sessions.body, { total: 0, filtered: 0, items: [] });
     for (const session of [first.session_uuid, second.session_uuid]) {
-      const events = server()
-        .events.named('auth_session_deleted')
-        .filter((e) => e.data.uuid === session);
-      assert.equal(events.length, 1);
-      assert.deepEqual(events[0]?.data, {
-        uuid: session,
-        user_uuid: user.uuid,
-        tenant_uuid: user.tenant_uuid,
-      });
+      assertSessionDeleted(server(), user, session);
     }
     assert.equal((await postToken(server(), user.username, user.password)).status, 401);
     await request(server(), `/users/${user.uuid}`, {
@@ -340,16 +315,9 @@ await describeEachDialect('users API', {}, ({ server }) => {
       .where('user_uuid', '=', user.uuid)
       .execute();
     assert.deepEqual(sessions, []);
-    for (const session of [online.session_uuid, offline.session_uuid]) {
-      const events = server()
-        .events.named('auth_session_deleted')
-        .filter((e) => e.data.uuid === session);
-      assert.equal(events.length, 1);
-    }
-    const refreshed = await request(server(), '/token', {
-      method: 'POST',
-      body: { refresh_token: offline.refresh_token, client_id: 'app' },
-    });
+    for (const session of [online.session_uuid, offline.session_uuid])
+      assert.equal(sessionEvents(server(), 'auth_session_deleted', session).length, 1);
+    const refreshed = await postRefreshToken(server(), offline.refresh_token as string, 'app');
     assert.equal(refreshed.status, 401);
   });
 });
