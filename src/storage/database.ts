@@ -69,8 +69,11 @@ function openPostgres(url: string, options: StorageOptions): Storage {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
     },
   });
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A connection lost while idle (pool 'error') or while lent to a query (client 'error', which
+  // pg-pool does not handle then) must not crash the process: the query itself still fails, and
+  // the request answers 503.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
