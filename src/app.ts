@@ -1,16 +1,24 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { configRoutes } from './config-api/config-routes.ts';
 import type { Container } from './container.ts';
+import { emailRoutes } from './emails/email-routes.ts';
 import { DomainError } from './errors/domain-error.ts';
 import './http/auth-context.ts';
 import { buildAuthHook } from './http/auth-hook.ts';
 import { registerCors } from './http/cors.ts';
+import { groupRoutes } from './groups/group-routes.ts';
 import { handleError } from './http/error-handler.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { registerValidators } from './http/validators.ts';
 import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
+import { passwordResetRoutes } from './password-reset/password-reset-routes.ts';
+import { policyAssociationRoutes } from './policies/policy-association-routes.ts';
+import { policyRoutes } from './policies/policy-routes.ts';
+import { registrationRoutes } from './registration/registration-routes.ts';
 import { apiSpecRoutes } from './status/api-spec-routes.ts';
 import { statusRoutes } from './status/status-routes.ts';
+import { tenantRoutes } from './tenants/tenant-routes.ts';
 import { refreshTokenRoutes } from './tokens/refresh-token-routes.ts';
 import { sessionRoutes } from './tokens/session-routes.ts';
 import { tokenRoutes } from './tokens/token-routes.ts';
@@ -89,6 +97,24 @@ function apiRoutes(container: Container): FastifyPluginAsync {
     await api.register(refreshTokenRoutes, { refreshTokenService: container.refreshTokenService });
     await api.register(sessionRoutes, { sessionService: container.sessionService });
     await api.register(userRoutes, { userService: container.userService });
+    await api.register(tenantRoutes, { tenantService: container.tenantService });
+    await api.register(groupRoutes, { groupService: container.groupService });
+    await api.register(policyRoutes, { policyService: container.policyService });
+    await api.register(policyAssociationRoutes, {
+      policyAssociationService: container.policyAssociationService,
+    });
+    await api.register(emailRoutes, {
+      emailService: container.emailService,
+      confirmedPage: {
+        body: container.config.email_confirmation.get_response_body,
+        mimetype: container.config.email_confirmation.get_mimetype,
+      },
+    });
+    await api.register(passwordResetRoutes, { passwordResetService: container.passwordResetService });
+    if (container.config.user_registration_enabled) {
+      await api.register(registrationRoutes, { registrationService: container.registrationService });
+    }
+    await api.register(configRoutes, { configService: container.configService });
     await api.register(statusRoutes, { ping: () => container.storage.ping(), backends: ['wazo_user'] });
     await api.register(apiSpecRoutes);
   };

@@ -2,24 +2,31 @@ import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { readOrCreateSecret } from './bootstrap/data-dir-secrets.ts';
 import { type Clock, systemClock } from './clock/clock.ts';
-import type { Config } from './config/config-schema.ts';
+import { type Config, ConfigSchema } from './config/config-schema.ts';
+import { ConfigService } from './config-api/config-service.ts';
 import { PasswordHasher } from './crypto/password-hasher.ts';
 import { SecretBox } from './crypto/secret-box.ts';
+import { AmqpEventSink } from './events/amqp-event-sink.ts';
 import { type EventSink, FanOutEventSink } from './events/event-sink.ts';
 import { LogEventSink } from './events/log-event-sink.ts';
 import { GroupRepository } from './groups/group-repository.ts';
 import { buildLoggerOptions } from './logging/logger-options.ts';
+import { buildMailServices } from './mail/mail-services.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { PolicyRepository } from './policies/policy-repository.ts';
+import { buildGroupPolicyServices } from './policies/policy-services.ts';
 import { openStorage, type Storage, type StorageOptions } from './storage/database.ts';
 import { PgRevocationFeed } from './storage/pg-revocation-feed.ts';
+import { SqliteRevocationFeed } from './storage/sqlite-revocation-feed.ts';
+import { TenantListRepository } from './tenants/tenant-list-repository.ts';
 import { TenantRepository } from './tenants/tenant-repository.ts';
+import { TenantService } from './tenants/tenant-service.ts';
 import { Authenticator } from './tokens/authenticator.ts';
 import { ExpiryJob } from './tokens/expiry-job.ts';
 import { RefreshTokenIssuer } from './tokens/refresh-token-issuer.ts';
 import { RefreshTokenRepository } from './tokens/refresh-token-repository.ts';
 import { RefreshTokenService } from './tokens/refresh-token-service.ts';
-import { LocalRevocationFeed, type RevocationFeed } from './tokens/revocation-feed.ts';
+import type { RevocationFeed } from './tokens/revocation-feed.ts';
 import { SessionRepository } from './tokens/session-repository.ts';
 import { SessionRevoker } from './tokens/session-revoker.ts';
 import { SessionService } from './tokens/session-service.ts';
@@ -55,7 +62,9 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     hashQueueDepth: () => hasher.queueDepth,
     pool: () => storage.poolStats(),
   });
-  const events = new FanOutEventSink([new LogEventSink(log), ...(options.eventSinks ?? [])], (error) => {
+  const amqpSink = config.amqp.enabled ? buildAmqpSink(config, log, () => metrics.eventDropped()) : null;
+  const sinks: EventSink[] = [new LogEventSink(log), ...(amqpSink ? [amqpSink] : [])];
+  const events = new FanOutEventSink([...sinks, ...(options.eventSinks ?? [])], (error) => {
     metrics.eventDropped();
     log.error({ err: error }, 'event sink failed');
   });
@@ -133,6 +142,20 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       defaultUserPolicy: config.default_user_policy,
     },
   });
+  // Emails, password reset and registration: wired in mail/mail-services.ts.
+  const mail = buildMailServices({
+    config,
+    db,
+    users,
+    groups,
+    tenants,
+    tokens,
+    revoker,
+    tokenCheck,
+    hasher,
+    log,
+    now,
+  });
 
   return {
     config,
@@ -156,11 +179,26 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     close: async () => {
       await expiryJob.stop();
       await feed.stop();
+      await amqpSink?.close();
       await storage.close();
     },
     tokenService,
+    ...mail,
+    ...buildGroupPolicyServices({ groups, policies, users, tenants }),
     refreshTokenService: new RefreshTokenService({ refreshTokens, users, tenants, revoker, events }),
     sessionService: new SessionService({ sessions, users, tenants, revoker }),
+    tenantService: new TenantService({
+      tenants,
+      views: new TenantListRepository(db),
+      users,
+      groups,
+      policies,
+      revoker,
+      events,
+      log,
+      now,
+      config,
+    }),
     userService: new UserService({
       users,
       groups,
@@ -171,19 +209,51 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       passwordRules: { minLength: config.passwords.min_length, maxLength: config.passwords.max_length },
     }),
     expiryJob,
+    /** The RabbitMQ publisher, when amqp.enabled. */
+    amqpSink,
+    configService: new ConfigService({
+      config,
+      schema: ConfigSchema,
+      setLogLevel: (level) => {
+        log.level = level;
+      },
+      topTenantUuid: async () => (await tenants.findTop())?.uuid ?? null,
+    }),
   };
 }
 
 export type Container = ReturnType<typeof buildContainer>;
 
-/** SQLite means one process: local eviction is exact. PostgreSQL instances hear each other. */
+/** The RabbitMQ sink (amqp.enabled); its drops are counted with the other sinks' failures. */
+function buildAmqpSink(config: Readonly<Config>, log: Logger, onDropped: () => void): AmqpEventSink {
+  return new AmqpEventSink({
+    uri: config.amqp.uri,
+    exchangeName: config.amqp.exchange_name,
+    exchangeType: config.amqp.exchange_type,
+    originUuid: config.xivo_uuid,
+    bufferLimit: config.amqp.buffer_limit,
+    connectTimeoutMs: config.amqp.connect_timeout_ms,
+    reconnectMaxDelayMs: config.amqp.reconnect_max_delay_ms,
+    closeTimeoutMs: config.amqp.close_timeout_ms,
+    log,
+    onDropped,
+  });
+}
+
+/** Each engine has its way of telling this instance about revocations made elsewhere. */
 function revocationFeed(
   config: Readonly<Config>,
   storage: Storage,
   pgSchema: string | undefined,
   now: () => number,
 ): RevocationFeed {
-  if (storage.dialect === 'sqlite') return new LocalRevocationFeed();
+  if (storage.dialect === 'sqlite') {
+    return new SqliteRevocationFeed(storage.db, {
+      pollMs: config.token_cache.heartbeat_ms,
+      maxStalenessMs: config.token_cache.max_staleness_ms,
+      now,
+    });
+  }
   return new PgRevocationFeed(storage.db, {
     url: config.database_url,
     channel: `gatehouse_revocations_${pgSchema ?? 'public'}`,

@@ -3,6 +3,7 @@ import type { Config } from '../config/config-schema.ts';
 import { newId } from '../crypto/token-values.ts';
 import type { GroupRepository } from '../groups/group-repository.ts';
 import type { PolicyRepository } from '../policies/policy-repository.ts';
+import { applyDefaultGroupsEverywhere } from '../tenants/tenant-provisioning.ts';
 import type { Tenant, TenantRepository } from '../tenants/tenant-repository.ts';
 
 /** The policy holding `#`, given to the bootstrap administrator (wazo §4.2). */
@@ -14,7 +15,10 @@ export interface ProvisionDeps {
   policies: PolicyRepository;
   log: Logger;
   now: () => number;
-  config: Pick<Config, 'default_policies' | 'all_users_policies' | 'update_policy_on_startup'>;
+  config: Pick<
+    Config,
+    'default_policies' | 'all_users_policies' | 'tenant_default_groups' | 'update_policy_on_startup'
+  >;
 }
 
 /**
@@ -32,7 +36,10 @@ export async function provision(deps: ProvisionDeps): Promise<Tenant> {
     acl: ['#'],
     configManaged: false,
   });
-  if (deps.config.update_policy_on_startup) await applyConfiguredPolicies(deps, top);
+  if (deps.config.update_policy_on_startup) {
+    await applyConfiguredPolicies(deps, top);
+    await applyDefaultGroupsEverywhere(deps, top.uuid);
+  }
   return top;
 }
 

@@ -4,6 +4,7 @@ import { buildContainer } from '../container.ts';
 import { serve } from '../main.ts';
 import { prepareDatabase } from '../startup.ts';
 import { migrateToLatest } from '../storage/migrator.ts';
+import { runUserCli } from './user-commands.ts';
 
 const USAGE = `Usage: gatehouse <command> [--help]
 
@@ -11,6 +12,7 @@ Commands:
   serve       start the HTTP server (migrates and provisions the database first)
   migrate     apply pending database migrations and exit
   bootstrap   create the first administrator, or reset it, and exit
+  user        manage users: create, list, disable, set-password (see "gatehouse user --help")
 
 Configuration comes from GATEHOUSE_* environment variables and the YAML file named by
 GATEHOUSE_CONFIG (see docs/config.md).`;
@@ -36,6 +38,7 @@ reset: new password, re-enabled, sessions ended. Running it twice changes nothin
 };
 
 export async function runCli(argv: string[]): Promise<number> {
+  if (argv[0] === 'user') return runUserCli(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -56,8 +56,8 @@ export function renderConfigDocs(schema: TSchema = ConfigSchema): string {
     '',
     'Mappings are merged key by key; lists and scalars are replaced. The merged result is validated',
     'once: every problem is reported together and the process does not start. Unknown keys are errors.',
-    'Values of secret settings (`database_url`, `bootstrap.password`, `refresh_tokens.encryption_key`)',
-    'are never shown in error messages.',
+    `Values of secret settings (${secretKeys(schema)}) are never shown in error messages,`,
+    'nor by `GET /0.1/config`.',
     '',
     'Environment variable values are parsed according to the type of the setting:',
     '',
@@ -144,4 +144,12 @@ export function cell(text: string): string {
     .map((part, i) => (i % 2 === 1 ? part : part.replaceAll('<', '&lt;')))
     .join('')
     .replaceAll('|', '\\|');
+}
+
+/** The secret settings, named from the schema so the list cannot go stale. */
+function secretKeys(schema: TSchema): string {
+  return listEnvBindings(schema)
+    .filter((binding) => binding.schema.secret === true)
+    .map((binding) => `\`${binding.path.join('.')}\``)
+    .join(', ');
 }

@@ -43,6 +43,7 @@ function at(config: unknown, path: readonly string[]): unknown {
 const PATTERN_SAMPLES: Record<string, string> = {
   database_url: 'postgres://gatehouse@db.example/gatehouse',
   'http.path_prefix': '/api/auth',
+  'amqp.uri': 'amqps://bus:pw@rabbit.example:5671/wazo',
 };
 
 /** A valid value for the leaf that differs from its default, so setting it is observable. */

@@ -72,7 +72,13 @@ test("§1.5 wazo's exact messages and error ids that clients match on", () => {
   assert.equal(ERROR_CATALOG['unauthorized-tenant'].status, 401);
 });
 
-test('§1.5 distinct api error ids: no two codes render the same error_id', () => {
-  const ids = entries.map(([code, entry]) => wazoErrorId(code, entry)).filter((id) => id !== null);
+/** Codes that deliberately render another code's error_id, because wazo-auth answers that way. */
+const WAZO_SHARED_IDS = new Set(['master-tenant-conflict']);
+
+test('§1.5 distinct api error ids: no two codes render the same error_id (wazo exceptions listed)', () => {
+  const ids = entries
+    .filter(([code]) => !WAZO_SHARED_IDS.has(code))
+    .map(([code, entry]) => wazoErrorId(code, entry))
+    .filter((id) => id !== null);
   assert.equal(new Set(ids).size, ids.length);
 });

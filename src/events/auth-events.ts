@@ -66,3 +66,27 @@ function refreshTokenEvent(suffix: 'created' | 'deleted', token: RefreshTokenRef
 
 export const refreshTokenCreated = (t: RefreshTokenRef) => refreshTokenEvent('created', t);
 export const refreshTokenDeleted = (t: RefreshTokenRef) => refreshTokenEvent('deleted', t);
+
+/** Tenant events go to every user of the tenant (`user_uuid:*`). */
+function tenantEvent(name: string, suffix: string, uuid: string, data: Record<string, unknown>): DomainEvent {
+  return {
+    name,
+    routingKey: `auth.tenants.${escapeRoutingKeyPart(uuid)}.${suffix}`,
+    data,
+    tenantUuid: uuid,
+    userUuids: [],
+  };
+}
+
+export const tenantAdded = (t: { uuid: string; name: string | null; slug: string; domainNames: string[] }) =>
+  tenantEvent('auth_tenant_added', 'created', t.uuid, {
+    uuid: t.uuid,
+    name: t.name,
+    slug: t.slug,
+    domain_names: t.domainNames,
+  });
+
+export const tenantUpdated = (t: { uuid: string; name: string | null }) =>
+  tenantEvent('auth_tenant_updated', 'updated', t.uuid, { uuid: t.uuid, name: t.name });
+
+export const tenantDeleted = (uuid: string) => tenantEvent('auth_tenant_deleted', 'deleted', uuid, { uuid });

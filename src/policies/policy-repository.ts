@@ -1,5 +1,18 @@
+import { sql } from 'kysely';
 import { newId } from '../crypto/token-values.ts';
+import type { ListParams, ListResult } from '../http/list-query.ts';
 import type { Db } from '../storage/database.ts';
+import { paginate } from '../storage/pagination.ts';
+import type { Policy, PolicyFilters, PolicyVisibility } from './policy.ts';
+import {
+  applyFilters,
+  countOf,
+  insertAcl,
+  linkedTo,
+  type PolicyQuery,
+  toPolicy,
+  visible,
+} from './policy-queries.ts';
 
 export interface PolicyDefinition {
   tenantUuid: string;
@@ -9,7 +22,7 @@ export interface PolicyDefinition {
   configManaged: boolean;
 }
 
-/** Storage of policies and their links as far as token issuing needs them (the API is issue #3). */
+/** Storage of policies, their ACL entries and their links to users and groups. */
 export class PolicyRepository {
   readonly #db: Db;
 
@@ -112,6 +125,174 @@ export class PolicyRepository {
         .execute(),
     ]);
     return [...defaults, ...viaGroups.map((r) => r.access), ...direct.map((r) => r.access)];
+  }
+
+  async detachFromUser(userUuid: string, policyUuid: string): Promise<void> {
+    await this.#db
+      .deleteFrom('auth_user_policy')
+      .where('user_uuid', '=', userUuid)
+      .where('policy_uuid', '=', policyUuid)
+      .execute();
+  }
+
+  /** The tenant and its ancestors up to the top one (whose shared policies it inherits). */
+  async lineOf(tenantUuid: string): Promise<string[]> {
+    const rows = await this.#db
+      .withRecursive('line(uuid, parent_uuid, depth)', (db) =>
+        db
+          .selectFrom('auth_tenant')
+          .select(['uuid', 'parent_uuid', sql<number>`0`.as('depth')])
+          .where('uuid', '=', tenantUuid)
+          .unionAll(
+            db
+              .selectFrom('auth_tenant as parent')
+              .innerJoin('line', 'line.parent_uuid', 'parent.uuid')
+              .whereRef('line.uuid', '!=', 'line.parent_uuid')
+              .where('line.depth', '<', 1000)
+              .select(['parent.uuid', 'parent.parent_uuid', sql<number>`line.depth + 1`.as('depth')]),
+          ),
+      )
+      .selectFrom('line')
+      .select('uuid')
+      .execute();
+    return rows.map((r) => r.uuid);
+  }
+
+  /** A visible policy by uuid or by slug (slugs compare exactly, as in wazo). */
+  async find(key: { uuid: string } | { slug: string }, visibility: PolicyVisibility): Promise<Policy | null> {
+    let query = this.#db.selectFrom('auth_policy').where((eb) => visible(eb, visibility));
+    query = 'uuid' in key ? query.where('uuid', '=', key.uuid) : query.where('slug', '=', key.slug);
+    const row = await query.selectAll().orderBy('uuid').executeTakeFirst();
+    if (!row) return null;
+    const acl = await this.#aclOf([row.uuid]);
+    return toPolicy(row, acl.get(row.uuid) ?? []);
+  }
+
+  /**
+   * wazo's policy lists: `total` counts the visible policies (of `scope`'s user or group when given),
+   * `filtered` applies the exact filters and `search` (name, description).
+   */
+  async list(
+    visibility: PolicyVisibility,
+    filters: PolicyFilters,
+    params: ListParams,
+    scope: { userUuid?: string; groupUuid?: string } = {},
+  ): Promise<ListResult<Policy>> {
+    let scoped: PolicyQuery = this.#db.selectFrom('auth_policy').where((eb) => visible(eb, visibility));
+    if (scope.userUuid !== undefined) scoped = scoped.where((eb) => linkedTo(eb, 'user', scope.userUuid!));
+    if (scope.groupUuid !== undefined) scoped = scoped.where((eb) => linkedTo(eb, 'group', scope.groupUuid!));
+    const filtered = applyFilters(scoped, filters, params.search, visibility);
+    const [total, count, rows] = await Promise.all([
+      countOf(scoped),
+      countOf(filtered),
+      paginate(
+        filtered
+          .selectAll()
+          .orderBy(params.order as 'name', params.direction)
+          .orderBy('uuid'),
+        params,
+      ).execute(),
+    ]);
+    const acl = await this.#aclOf(rows.map((r) => r.uuid));
+    return { total, filtered: count, items: rows.map((r) => toPolicy(r, acl.get(r.uuid) ?? [])) };
+  }
+
+  async slugTaken(tenantUuid: string, slug: string): Promise<boolean> {
+    return this.#exists(this.#db.selectFrom('auth_policy').where('tenant_uuid', '=', tenantUuid), {
+      name: null,
+      slug,
+    });
+  }
+
+  /** Whether a policy of `tenantUuids` (only shared ones when asked) has this name or slug. */
+  async nameOrSlugTaken(
+    tenantUuids: readonly string[],
+    key: { name: string | null; slug: string },
+    sharedOnly: boolean,
+  ): Promise<boolean> {
+    if (tenantUuids.length === 0) return false;
+    let query = this.#db.selectFrom('auth_policy').where('tenant_uuid', 'in', tenantUuids);
+    if (sharedOnly) query = query.where('shared', '=', true);
+    return this.#exists(query, key);
+  }
+
+  async #exists(query: PolicyQuery, key: { name: string | null; slug: string }): Promise<boolean> {
+    const slug = key.slug.toLowerCase();
+    const row = await query
+      .select('uuid')
+      .where((eb) =>
+        eb.or([eb(sql`lower(slug)`, '=', slug), ...(key.name === null ? [] : [eb('name', '=', key.name)])]),
+      )
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Inserts the policy and its ACL at once; a taken name or slug is the driver's unique violation. */
+  async insert(policy: Policy): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('auth_policy')
+        .values({
+          uuid: policy.uuid,
+          name: policy.name,
+          slug: policy.slug,
+          description: policy.description,
+          tenant_uuid: policy.tenantUuid,
+          config_managed: policy.configManaged,
+          shared: policy.shared,
+        })
+        .execute();
+      await insertAcl(tx, policy.uuid, policy.acl);
+    });
+  }
+
+  /** PUT: replaces name, description and ACL together. */
+  async update(uuid: string, fields: { name: string; description: string | null; acl: readonly string[] }) {
+    await this.#db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('auth_policy')
+        .set({ name: fields.name, description: fields.description })
+        .where('uuid', '=', uuid)
+        .execute();
+      await tx.deleteFrom('auth_policy_access').where('policy_uuid', '=', uuid).execute();
+      await insertAcl(tx, uuid, fields.acl);
+    });
+  }
+
+  async delete(uuid: string): Promise<void> {
+    await this.#db.deleteFrom('auth_policy').where('uuid', '=', uuid).execute();
+  }
+
+  /** Adds one access; false when the policy already had it. */
+  async addAccess(uuid: string, access: string): Promise<boolean> {
+    const result = await this.#db
+      .insertInto('auth_policy_access')
+      .values({ policy_uuid: uuid, access })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async removeAccess(uuid: string, access: string): Promise<void> {
+    await this.#db
+      .deleteFrom('auth_policy_access')
+      .where('policy_uuid', '=', uuid)
+      .where('access', '=', access)
+      .execute();
+  }
+
+  async #aclOf(policyUuids: string[]): Promise<Map<string, string[]>> {
+    const byPolicy = new Map<string, string[]>();
+    if (policyUuids.length === 0) return byPolicy;
+    const rows = await this.#db
+      .selectFrom('auth_policy_access')
+      .select(['policy_uuid', 'access'])
+      .where('policy_uuid', 'in', policyUuids)
+      .orderBy('access')
+      .execute();
+    for (const row of rows)
+      byPolicy.set(row.policy_uuid, [...(byPolicy.get(row.policy_uuid) ?? []), row.access]);
+    return byPolicy;
   }
 
   async #accessOf(policyUuids: string[]): Promise<string[]> {

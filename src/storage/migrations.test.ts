@@ -87,9 +87,21 @@ const COLUMNS: { [T in keyof DatabaseSchema]: Record<keyof DatabaseSchema[T], tr
     created_at: true,
     last_used_at: true,
   },
+  auth_tenant_domain: { uuid: true, tenant_uuid: true, name: true },
+  auth_address: {
+    tenant_uuid: true,
+    line_1: true,
+    line_2: true,
+    city: true,
+    state: true,
+    country: true,
+    zip_code: true,
+  },
 };
 
 const TEN_YEARS_MS = 315_360_000 * 1000;
+/** Every migration, in order: what a fresh database gets. */
+const ALL_MIGRATIONS = ['0001-initial', '0002-tenant-details'];
 
 /** A fresh database of the dialect, migrated or not; always disposed. */
 async function withDatabase(
@@ -156,7 +168,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`migrations [${dialect}]`, { skip }, () => {
     test('§4 migrateToLatest on a fresh database creates every table of tables.ts with its columns', async () => {
       await withDatabase(dialect, async (storage, database) => {
-        assert.deepEqual(await migrateToLatest(storage), ['0001-initial']);
+        assert.deepEqual(await migrateToLatest(storage), ALL_MIGRATIONS);
         const tables = await listTables(storage, database);
         for (const [table, columns] of Object.entries(COLUMNS)) {
           assert.ok(tables.has(table), `table ${table} missing`);
@@ -167,7 +179,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     test('§4 running the migrations again applies nothing', async () => {
       await withDatabase(dialect, async (storage, database) => {
-        assert.deepEqual(await migrateToLatest(storage), ['0001-initial']);
+        assert.deepEqual(await migrateToLatest(storage), ALL_MIGRATIONS);
         const before = await listTables(storage, database);
         assert.deepEqual(await migrateToLatest(storage), []);
         assert.deepEqual(await listTables(storage, database), before);
@@ -294,7 +306,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await withDatabase('postgres', async (neighbour) => {
           await migrateToLatest(neighbour);
           await withDatabase('postgres', async (storage, database) => {
-            assert.deepEqual(await migrateToLatest(storage), ['0001-initial']);
+            assert.deepEqual(await migrateToLatest(storage), ALL_MIGRATIONS);
             const tables = await listTables(storage, database);
             for (const table of Object.keys(COLUMNS)) assert.ok(tables.has(table), `table ${table} missing`);
             assert.deepEqual(await migrateToLatest(storage), []);
@@ -308,11 +320,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const second = openStorage(database.url, { pgSchema: database.pgSchema });
         try {
           const results = await Promise.all([migrateToLatest(first), migrateToLatest(second)]);
-          assert.deepEqual(results.flat(), ['0001-initial'], JSON.stringify(results));
+          assert.deepEqual(results.flat(), ALL_MIGRATIONS, JSON.stringify(results));
           const applied = await sql<{
             n: number | string;
           }>`select count(*) as n from kysely_migration`.execute(first.db);
-          assert.equal(Number(applied.rows[0]?.n), 1);
+          assert.equal(Number(applied.rows[0]?.n), ALL_MIGRATIONS.length);
           const tables = await listTables(first, database);
           for (const table of Object.keys(COLUMNS)) assert.ok(tables.has(table), `table ${table} missing`);
         } finally {

@@ -124,6 +124,24 @@ export interface RefreshTokenTable {
   last_used_at: number | null;
 }
 
+/** A tenant's domain names (migration 0002); a name belongs to one tenant at most. */
+export interface TenantDomainTable {
+  uuid: string;
+  tenant_uuid: string;
+  name: string;
+}
+
+/** A tenant's postal address (migration 0002), at most one per tenant. */
+export interface AddressTable {
+  tenant_uuid: string;
+  line_1: string | null;
+  line_2: string | null;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+  zip_code: string | null;
+}
+
 export interface DatabaseSchema {
   auth_tenant: TenantTable;
   auth_user: UserTable;
@@ -137,6 +155,8 @@ export interface DatabaseSchema {
   auth_session: SessionTable;
   auth_token: TokenTable;
   auth_refresh_token: RefreshTokenTable;
+  auth_tenant_domain: TenantDomainTable;
+  auth_address: AddressTable;
 }
 
 export function toBool(value: DbBool): boolean {

@@ -18,13 +18,3 @@ export interface RevocationFeed {
   /** Whether every revocation committed more than the staleness bound ago is known here. */
   isCurrent(nowMs: number): boolean;
 }
-
-/** One process on one SQLite file: every revocation happens here, so eviction is local and exact. */
-export class LocalRevocationFeed implements RevocationFeed {
-  async start(_listener: RevocationListener): Promise<void> {}
-  async stop(): Promise<void> {}
-  async announceWithin(): Promise<void> {}
-  isCurrent(): boolean {
-    return true;
-  }
-}

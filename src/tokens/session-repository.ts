@@ -86,6 +86,25 @@ export class SessionRepository {
     return rows.map(toSession);
   }
 
+  /** Sessions held in the tenant or by its users (tenant deletion ends them all at once). */
+  async deleteByTenant(tenantUuid: string): Promise<Session[]> {
+    const rows = await this.#db
+      .deleteFrom('auth_session')
+      .where((eb) =>
+        eb.or([
+          eb('tenant_uuid', '=', tenantUuid),
+          eb(
+            'user_uuid',
+            'in',
+            eb.selectFrom('auth_user').select('uuid').where('tenant_uuid', '=', tenantUuid),
+          ),
+        ]),
+      )
+      .returning(SESSION_COLUMNS)
+      .execute();
+    return rows.map(toSession);
+  }
+
   /** Sessions of access tokens made with or from these refresh tokens (mobile purge, D15). */
   async deleteByRefreshTokens(refreshTokenUuids: readonly string[]): Promise<Session[]> {
     if (refreshTokenUuids.length === 0) return [];

@@ -37,6 +37,18 @@ export class SessionRevoker {
     return this.#revoke((sessions) => sessions.deleteByUser(userUuid));
   }
 
+  /**
+   * Ends every session of the tenant and its users. `alsoWithin` runs in the same transaction
+   * (the tenant's deletion), so no session of the tenant can vanish by cascade unannounced.
+   */
+  revokeTenant(tenantUuid: string, alsoWithin?: (tx: Db) => Promise<void>): Promise<Session[]> {
+    return this.#revoke(async (sessions, tx) => {
+      const deleted = await sessions.deleteByTenant(tenantUuid);
+      await alsoWithin?.(tx);
+      return deleted;
+    });
+  }
+
   revokeByRefreshTokens(refreshTokenUuids: readonly string[]): Promise<Session[]> {
     return this.#revoke((sessions) => sessions.deleteByRefreshTokens(refreshTokenUuids));
   }
@@ -46,9 +58,9 @@ export class SessionRevoker {
     for (const session of sessions) this.#deps.events.publish(sessionDeleted(session));
   }
 
-  async #revoke(deletion: (sessions: SessionRepository) => Promise<Session[]>): Promise<Session[]> {
+  async #revoke(deletion: (sessions: SessionRepository, tx: Db) => Promise<Session[]>): Promise<Session[]> {
     const deleted = await this.#deps.db.transaction().execute(async (tx) => {
-      const sessions = await deletion(new SessionRepository(tx));
+      const sessions = await deletion(new SessionRepository(tx), tx);
       await this.#deps.feed.announceWithin(
         tx,
         sessions.map((s) => s.uuid),

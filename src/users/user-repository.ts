@@ -5,6 +5,7 @@ import type { Db } from '../storage/database.ts';
 import { paginate } from '../storage/pagination.ts';
 import { type DatabaseSchema, toBool } from '../storage/tables.ts';
 import type { Email, LoginCandidate, NewUser, User, UserFields, UserFilters } from './user.ts';
+import { applyAssociationFilters } from './user-filters.ts';
 
 type UserQuery = SelectQueryBuilder<DatabaseSchema, 'auth_user', object>;
 
@@ -174,7 +175,7 @@ export class UserRepository {
   async list(tenantUuids: readonly string[], filters: UserFilters, params: ListParams) {
     if (tenantUuids.length === 0) return { total: 0, filtered: 0, items: [] as User[] };
     const scoped = this.#db.selectFrom('auth_user').where('tenant_uuid', 'in', tenantUuids);
-    const filtered = applyFilters(scoped, filters, params.search);
+    const filtered = applyAssociationFilters(applyFilters(scoped, filters, params.search), filters);
     const [total, count, rows] = await Promise.all([
       countOf(scoped),
       countOf(filtered),

@@ -90,7 +90,8 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (base, op
   );
 };
 
-function renderUser(user: User) {
+/** The wire shape of a user (wazo §2.2), also printed by `gatehouse user list --json`. */
+export function renderUser(user: User) {
   return {
     uuid: user.uuid,
     username: user.username,

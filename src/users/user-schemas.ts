@@ -71,6 +71,11 @@ export const UserListQuery = listQuerySchema(['username', 'firstname', 'lastname
   lastname: Type.Optional(Type.String()),
   purpose: Type.Optional(Type.String()),
   email_address: Type.Optional(Type.String()),
+  group_uuid: Type.Optional(Type.String()),
+  policy_uuid: Type.Optional(Type.String()),
+  policy_slug: Type.Optional(Type.String()),
+  has_policy_uuid: Type.Optional(Type.String()),
+  has_policy_slug: Type.Optional(Type.String()),
 });
 
 export const UserParams = Type.Object({ user_uuid: UuidString() });

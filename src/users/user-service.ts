@@ -62,6 +62,11 @@ export class UserService {
   }
 
   async create(auth: AuthContext, input: NewUserInput): Promise<User> {
+    return this.createInTenant(auth.tenantUuid, input);
+  }
+
+  /** Creates the user in `tenantUuid` (the API's scoping tenant, or the one the CLI operator names). */
+  async createInTenant(tenantUuid: string, input: NewUserInput): Promise<User> {
     const fields = toFields(input);
     await this.#refuseUsernameThatIsAnEmail(fields.username);
     const password = input.password ? await this.#hashNew(input.password) : null;
@@ -69,14 +74,51 @@ export class UserService {
     const email = input.email_address
       ? { uuid: newId(), address: input.email_address, main: true, confirmed: true }
       : null;
-    const groupUuid = await this.#deps.groups.ensureAllUsersGroup(auth.tenantUuid);
+    const groupUuid = await this.#deps.groups.ensureAllUsersGroup(tenantUuid);
     await this.#translateConflicts(() =>
       this.#deps.users.insert(
-        { ...fields, uuid, tenantUuid: auth.tenantUuid, password, email, createdAtMs: this.#deps.now() },
+        { ...fields, uuid, tenantUuid, password, email, createdAtMs: this.#deps.now() },
         groupUuid,
       ),
     );
-    return this.get(auth, uuid);
+    const user = await this.#deps.users.get(uuid, [tenantUuid]);
+    if (!user) throw unknownUser(uuid);
+    return user;
+  }
+
+  /** The user whose uuid, else whose username (case-insensitively), is `ref`, in any tenant (CLI). */
+  async findAnywhere(ref: string): Promise<User> {
+    const everyTenant = await this.#everyTenant();
+    const byUuid = await this.#deps.users.get(ref.toLowerCase(), everyTenant);
+    if (byUuid) return byUuid;
+    const uuid = await this.#deps.users.findUuidByUsername(ref);
+    const byName = uuid ? await this.#deps.users.get(uuid, everyTenant) : null;
+    if (!byName) throw unknownUser(ref);
+    return byName;
+  }
+
+  /** The users of one tenant, or of every tenant, by username (the operator's CLI). */
+  async listForOperator(tenantUuid: string | null) {
+    const tenantUuids = tenantUuid ? [tenantUuid] : await this.#everyTenant();
+    const params = { order: 'username', direction: 'asc', offset: 0, recurse: false } as const;
+    return this.#deps.users.list(tenantUuids, {}, params);
+  }
+
+  /** Disables the user and ends its sessions, as a PUT with `enabled: false` does; returns how many. */
+  async disable(uuid: string): Promise<number> {
+    await this.#deps.users.setEnabled(uuid, false);
+    return (await this.#deps.revoker.revokeUser(uuid)).length;
+  }
+
+  /** Sets a new password (within the password rules) and ends the user's sessions; returns how many. */
+  async setPassword(uuid: string, password: string): Promise<number> {
+    await this.#deps.users.setPassword(uuid, await this.#hashNew(password));
+    return (await this.#deps.revoker.revokeUser(uuid)).length;
+  }
+
+  async #everyTenant(): Promise<string[]> {
+    const top = await this.#deps.tenants.findTop();
+    return top ? this.#deps.tenants.subtree(top.uuid) : [];
   }
 
   /** PUT is a full replacement; disabling a user ends all its sessions (wazo 26.02). */

@@ -59,6 +59,13 @@ export interface UserFilters {
   lastname?: string;
   purpose?: string;
   email_address?: string;
+  group_uuid?: string;
+  /** Direct user ↔ policy association only. */
+  policy_uuid?: string;
+  policy_slug?: string;
+  /** Directly or through one of the user's groups. */
+  has_policy_uuid?: string;
+  has_policy_slug?: string;
 }
 
 /** wazo-auth's default method for a new user: `default` for humans, `native` for service accounts. */
