@@ -68,6 +68,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
 
   const prefix = `${config.http.path_prefix}${API_PREFIX}`;
   await app.register(swagger, {
+    // wazo's api.yml documents HEAD /token/{token}; clients rely on it, so HEAD routes are listed.
+    exposeHeadRoutes: true,
     openapi: {
       info: {
         title: 'Gatehouse',

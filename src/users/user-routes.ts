@@ -84,7 +84,7 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (base, op
     },
     async (request, reply) => {
       const { old_password, new_password } = request.body;
-      await service.changePassword(request.params.user_uuid, old_password, new_password);
+      await service.changePassword(request.auth, request.params.user_uuid, old_password, new_password);
       return reply.code(204).send();
     },
   );

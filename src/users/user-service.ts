@@ -144,9 +144,17 @@ export class UserService {
 
   /**
    * wazo §2.2: checks the old password against the user's login, refuses users whose password lives
-   * elsewhere (405), and ends every session on success. No tenant check, as in wazo-auth.
+   * elsewhere (405), and ends every session on success.
    */
-  async changePassword(uuid: string, oldPassword: string, newPassword: string): Promise<void> {
+  async changePassword(
+    auth: AuthContext,
+    uuid: string,
+    oldPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    // wazo-auth looks the user up in every tenant here; Gatehouse keeps other tenants' users
+    // invisible (404) like every other route, so the answer cannot confirm they exist (S-TEN-1).
+    await this.get(auth, uuid);
     const user = await this.#deps.users.getLoginCandidate(uuid);
     if (!user) throw unknownUser(uuid);
     if (user.effectiveMethod !== 'native') {
