@@ -143,9 +143,23 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     },
   });
   // Emails, password reset and registration: wired in mail/mail-services.ts.
+  // Before the mail services: self-registration creates its tenant through it.
+  const tenantService = new TenantService({
+    tenants,
+    views: new TenantListRepository(db),
+    users,
+    groups,
+    policies,
+    revoker,
+    events,
+    log,
+    now,
+    config,
+  });
   const mail = buildMailServices({
     config,
     db,
+    tenantService,
     users,
     groups,
     tenants,
@@ -187,18 +201,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     ...buildGroupPolicyServices({ groups, policies, users, tenants }),
     refreshTokenService: new RefreshTokenService({ refreshTokens, users, tenants, revoker, events }),
     sessionService: new SessionService({ sessions, users, tenants, revoker }),
-    tenantService: new TenantService({
-      tenants,
-      views: new TenantListRepository(db),
-      users,
-      groups,
-      policies,
-      revoker,
-      events,
-      log,
-      now,
-      config,
-    }),
+    tenantService,
     userService: new UserService({
       users,
       groups,

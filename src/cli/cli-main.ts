@@ -4,6 +4,8 @@ import { buildContainer } from '../container.ts';
 import { serve } from '../main.ts';
 import { prepareDatabase } from '../startup.ts';
 import { migrateToLatest } from '../storage/migrator.ts';
+import { runPolicyCli } from './policy-commands.ts';
+import { runTenantCli } from './tenant-commands.ts';
 import { runUserCli } from './user-commands.ts';
 
 const USAGE = `Usage: gatehouse <command> [--help]
@@ -13,9 +15,18 @@ Commands:
   migrate     apply pending database migrations and exit
   bootstrap   create the first administrator, or reset it, and exit
   user        manage users: create, list, disable, set-password (see "gatehouse user --help")
+  tenant      manage tenants: create, list (see "gatehouse tenant --help")
+  policy      manage policies: create, list (see "gatehouse policy --help")
 
 Configuration comes from GATEHOUSE_* environment variables and the YAML file named by
 GATEHOUSE_CONFIG (see docs/config.md).`;
+
+/** The nouns with subcommands of their own, each parsing its command line. */
+const COMMAND_GROUPS: Record<string, (args: string[]) => Promise<number>> = {
+  user: runUserCli,
+  tenant: runTenantCli,
+  policy: runPolicyCli,
+};
 
 const HELP: Record<string, string> = {
   serve: `Usage: gatehouse serve
@@ -38,7 +49,9 @@ reset: new password, re-enabled, sessions ended. Running it twice changes nothin
 };
 
 export async function runCli(argv: string[]): Promise<number> {
-  if (argv[0] === 'user') return runUserCli(argv.slice(1));
+  const noun = argv[0];
+  const group = noun !== undefined && Object.hasOwn(COMMAND_GROUPS, noun) ? COMMAND_GROUPS[noun] : undefined;
+  if (group) return group(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -70,7 +70,7 @@ export function parseSetPassword(args: string[]): SetPasswordArgs {
 }
 
 /** parseArgs in strict mode; `positionals` says how many arguments besides options are allowed. */
-function strictParse(args: string[], options: Options, positionals = 0) {
+export function strictParse(args: string[], options: Options, positionals = 0) {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -105,10 +105,11 @@ function purposeOf(value: unknown): Purpose {
   throw new UsageError(`--purpose must be one of ${PURPOSES.join(', ')}`);
 }
 
-function tenantOf(value: unknown): string | null {
+/** An optional `--tenant UUID` (or another option named by `option`), lower-cased. */
+export function tenantOf(value: unknown, option = '--tenant'): string | null {
   if (value === undefined) return null;
   if (typeof value === 'string' && UUID.test(value)) return value.toLowerCase();
-  throw new UsageError('--tenant must be a tenant uuid');
+  throw new UsageError(`${option} must be a tenant uuid`);
 }
 
 export const USER_USAGE = `Usage: gatehouse user <command> [options]

@@ -1,17 +1,8 @@
 import type { Container } from '../container.ts';
 import type { User } from '../users/user.ts';
 import { renderUser } from '../users/user-routes.ts';
-import {
-  CommandError,
-  describeFailure,
-  EXIT_FAILED,
-  EXIT_USAGE,
-  generatePassword,
-  print,
-  readStdin,
-  UsageError,
-  withDatabase,
-} from './cli-support.ts';
+import { CommandError, generatePassword, print, readStdin, UsageError } from './cli-support.ts';
+import { type CommandGroup, printTable, runCommandGroup } from './command-group.ts';
 import {
   type CreateArgs,
   type ListArgs,
@@ -25,10 +16,8 @@ import {
   USER_USAGE,
 } from './user-args.ts';
 
-type Work = (container: Container, topTenantUuid: string) => Promise<void>;
-
 /** Each subcommand parses its arguments (and reads stdin) first, then works on the database. */
-const COMMANDS: Record<string, (args: string[]) => Promise<Work>> = {
+const COMMANDS: CommandGroup['commands'] = {
   create: async (args) => {
     const parsed = parseCreate(args);
     const password = await resolvePassword(parsed.password);
@@ -50,38 +39,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<Work>> = {
 };
 
 /** `gatehouse user …`: returns the exit code. */
-export async function runUserCli(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  if (name === undefined || name === '--help' || name === '-h') {
-    (name ? process.stdout : process.stderr).write(`${USER_USAGE}\n`);
-    return name ? 0 : EXIT_USAGE;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`unknown command: user ${name}\n\n${USER_USAGE}\n`);
-    return EXIT_USAGE;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    print(USER_HELP[name] as string);
-    return 0;
-  }
-  try {
-    await withDatabase(await command(rest));
-    return 0;
-  } catch (error) {
-    return reportFailure(`user ${name}`, error);
-  }
-}
-
-function reportFailure(command: string, error: unknown): number {
-  if (error instanceof UsageError) {
-    process.stderr.write(`gatehouse ${command}: ${error.message}\n(see "gatehouse ${command} --help")\n`);
-    return EXIT_USAGE;
-  }
-  const message = describeFailure(error);
-  if (message === null) throw error;
-  process.stderr.write(`gatehouse ${command}: ${message}\n`);
-  return EXIT_FAILED;
+export function runUserCli(args: string[]): Promise<number> {
+  return runCommandGroup({ name: 'user', usage: USER_USAGE, help: USER_HELP, commands: COMMANDS }, args);
 }
 
 /** The password to set, and whether it was generated (then, and only then, it is printed). */
@@ -137,27 +96,11 @@ async function listUsers(container: Container, args: ListArgs) {
     print(JSON.stringify(items.map(renderUser), null, 2));
     return;
   }
-  if (items.length === 0) {
-    print('no users');
-    return;
-  }
-  print(table([['UUID', 'USERNAME', 'PURPOSE', 'ENABLED', 'TENANT'], ...items.map(row)]));
+  printTable(['UUID', 'USERNAME', 'PURPOSE', 'ENABLED', 'TENANT'], items.map(row), 'no users');
 }
 
 function row(user: User): string[] {
   return [user.uuid, user.username ?? '-', user.purpose, user.enabled ? 'yes' : 'no', user.tenantUuid];
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 async function disableUser(container: Container, ref: string) {

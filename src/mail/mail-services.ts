@@ -7,10 +7,10 @@ import { LinkTokens } from '../emails/link-tokens.ts';
 import type { GroupRepository } from '../groups/group-repository.ts';
 import { PasswordResetService } from '../password-reset/password-reset-service.ts';
 import { ResetTargetRepository } from '../password-reset/reset-target-repository.ts';
-import { RegistrationRepository } from '../registration/registration-repository.ts';
 import { RegistrationService } from '../registration/registration-service.ts';
 import type { Db } from '../storage/database.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
+import type { TenantService } from '../tenants/tenant-service.ts';
 import type { SessionRevoker } from '../tokens/session-revoker.ts';
 import type { TokenCheckService } from '../tokens/token-check-service.ts';
 import type { TokenRepository } from '../tokens/token-repository.ts';
@@ -24,6 +24,8 @@ export interface MailServicesDeps {
   users: UserRepository;
   groups: GroupRepository;
   tenants: TenantRepository;
+  /** Registration creates its tenant as POST /tenants does. */
+  tenantService: TenantService;
   tokens: TokenRepository;
   revoker: SessionRevoker;
   tokenCheck: TokenCheckService;
@@ -85,7 +87,7 @@ export function buildMailServices(deps: MailServicesDeps) {
       settings: { from, publicUrl, ...reset, expirationSeconds: reset.expiration_seconds, passwordRules },
     }),
     registrationService: new RegistrationService({
-      registrations: new RegistrationRepository(deps.db),
+      tenantService: deps.tenantService,
       users,
       emails,
       groups: deps.groups,

@@ -31,6 +31,14 @@ export interface PolicyInput {
   shared?: boolean;
 }
 
+/**
+ * Who acts on policies: the scoping tenant, and the token whose ACL bounds what may be granted.
+ * Routes pass their AuthContext; the operator's CLI passes its own full-rights caller.
+ */
+export type PolicyCaller = Pick<AuthContext, 'tenantUuid'> & {
+  token: Pick<AuthContext['token'], 'acl' | 'authId' | 'sessionUuid'>;
+};
+
 /** A policy as found for a request, with the visibility it must be rendered with. */
 export interface ResolvedPolicy {
   policy: Policy;
@@ -49,7 +57,7 @@ export class PolicyService {
   }
 
   /** `{items, total}` only, as wazo (no `filtered` on this one list). */
-  async list(auth: AuthContext, query: ListParams & PolicyFilters) {
+  async list(auth: PolicyCaller, query: ListParams & PolicyFilters) {
     const visibility = await this.visibility(auth, query.recurse);
     const { items, total }: ListResult<Policy> = await this.#deps.policies.list(visibility, query, query);
     return { items, total, visibility };
@@ -59,7 +67,7 @@ export class PolicyService {
    * A UUID is looked up in the scoping tenant's subtree; anything else is a slug, resolved in the
    * scoping tenant only (plus what it inherits). Unknown or invisible → the legacy 404.
    */
-  async resolve(auth: AuthContext, reference: string): Promise<ResolvedPolicy> {
+  async resolve(auth: PolicyCaller, reference: string): Promise<ResolvedPolicy> {
     const byUuid = isUuid(reference);
     const visibility = await this.visibility(auth, byUuid);
     const key = byUuid ? { uuid: reference.toLowerCase() } : { slug: reference };
@@ -68,7 +76,7 @@ export class PolicyService {
     return { policy, visibility };
   }
 
-  async create(auth: AuthContext, input: PolicyInput): Promise<ResolvedPolicy> {
+  async create(auth: PolicyCaller, input: PolicyInput): Promise<ResolvedPolicy> {
     const acl = [...new Set(input.acl ?? [])];
     guardOf(auth.token).assertMayAdd(acl);
     const tenantUuid = auth.tenantUuid;
@@ -121,7 +129,7 @@ export class PolicyService {
   }
 
   /** What the scoping tenant sees: its subtree (or itself alone) plus what its line shares. */
-  async visibility(auth: AuthContext, recurse: boolean): Promise<PolicyVisibility> {
+  async visibility(auth: PolicyCaller, recurse: boolean): Promise<PolicyVisibility> {
     const requestingTenantUuid = auth.tenantUuid;
     const [tenantUuids, line] = await Promise.all([
       recurse ? this.#deps.tenants.subtree(requestingTenantUuid) : Promise.resolve([requestingTenantUuid]),

@@ -7,12 +7,13 @@ import type { GroupRepository } from '../groups/group-repository.ts';
 import { checkPasswordLength } from '../password-reset/password-rules.ts';
 import { uniqueViolation } from '../storage/db-errors.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
+import type { TenantScope, TenantService } from '../tenants/tenant-service.ts';
 import type { User } from '../users/user.ts';
 import type { UserRepository } from '../users/user-repository.ts';
-import type { RegistrationRepository } from './registration-repository.ts';
 
 export interface RegistrationDeps {
-  registrations: RegistrationRepository;
+  /** Creates the user's tenant as POST /tenants does: default groups, policies, auth_tenant_added. */
+  tenantService: Pick<TenantService, 'create' | 'delete'>;
   users: UserRepository;
   emails: EmailRepository;
   groups: GroupRepository;
@@ -41,7 +42,8 @@ export class RegistrationService {
 
   /**
    * A new tenant named after the user, the user in it (email main but unconfirmed), then the
-   * confirmation email. If anything after the tenant fails, both are removed and the error stands.
+   * confirmation email. If anything after the tenant fails, both are removed (the tenant through
+   * the service, so auth_tenant_deleted follows the auth_tenant_added) and the error stands.
    */
   async register(input: Registration): Promise<User> {
     await this.#refuseTakenLogin('username', input.username);
@@ -50,16 +52,12 @@ export class RegistrationService {
     const password = await this.#deps.hasher.hash(input.password);
     const top = await this.#deps.tenants.findTop();
     if (!top) throw new Error('top tenant missing');
-    const tenantUuid = newId();
+    // A child of the top tenant, created as the top tenant itself would (wazo §2.3).
+    const scope: TenantScope = { tenantUuid: top.uuid, callerTenantUuid: top.uuid };
+    const { uuid: tenantUuid } = await this.#deps.tenantService.create(scope, { name: input.username });
     const userUuid = newId();
     const emailUuid = newId();
     const now = this.#deps.now();
-    await this.#deps.registrations.createTenant({
-      uuid: tenantUuid,
-      name: input.username,
-      parentUuid: top.uuid,
-      nowMs: now,
-    });
     try {
       const groupUuid = await this.#deps.groups.ensureAllUsersGroup(tenantUuid);
       await this.#insertUser(input, { tenantUuid, userUuid, emailUuid, now, password, groupUuid });
@@ -67,7 +65,7 @@ export class RegistrationService {
       await this.#deps.emailService.sendConfirmation(target);
     } catch (error) {
       await this.#deps.users.delete(userUuid);
-      await this.#deps.registrations.deleteTenant(tenantUuid);
+      await this.#deps.tenantService.delete(scope, tenantUuid);
       throw error;
     }
     const user = await this.#deps.users.get(userUuid, [tenantUuid]);

@@ -46,9 +46,29 @@ await describeEachDialect('user registration disabled', {}, ({ server }) => {
   });
 });
 
+/** What every tenant gets (wazo §4.3), so a registered user's tenant can be checked for it. */
+const provisioning = {
+  default_policies: { reg_all_users: { acl: ['registered.everyone.read'] } },
+  all_users_policies: { reg_all_users: true },
+  tenant_default_groups: { reg_helpdesk: { policies: { reg_all_users: true } } },
+};
+
+/** The events about one tenant, as [name, routing key, data]. */
+function tenantEvents(server: TestServer, tenantUuid: string) {
+  return server.events.events
+    .filter((e) => e.name.startsWith('auth_tenant_') && e.tenantUuid === tenantUuid)
+    .map((e) => [e.name, e.routingKey, e.data]);
+}
+
 await describeEachDialect(
   'user registration',
-  { config: { user_registration_enabled: true, smtp: { host: '127.0.0.1', port: smtp.port } } },
+  {
+    config: {
+      ...provisioning,
+      user_registration_enabled: true,
+      smtp: { host: '127.0.0.1', port: smtp.port },
+    },
+  },
   ({ server }) => {
     test('§2.3 register: a new tenant named after the user, the user with an unconfirmed main email, a mail', async () => {
       const body = registration({ firstname: 'Ada', lastname: 'Lovelace' });
@@ -78,7 +98,8 @@ await describeEachDialect(
         .where('group_uuid', '=', group)
         .execute();
       assert.deepEqual(member, [{ user_uuid: user.uuid }]);
-      await login(server(), body.username, body.password);
+      const { acl } = await login(server(), body.username, body.password);
+      assert.ok(acl.includes('registered.everyone.read'), `all_users_policies apply: ${JSON.stringify(acl)}`);
       const [mail] = await smtp.waitFor(body.email_address);
       assert.ok(mail);
       const email = user.emails[0];
@@ -143,10 +164,46 @@ await describeEachDialect(
         .where('name', '=', body.username)
         .execute();
       assert.deepEqual(tenants, []);
+      const removed = server()
+        .events.named('auth_tenant_added')
+        .find((e) => e.data.name === body.username);
+      assert.ok(removed, 'the tenant was announced before the mail failed');
+      const removedUuid = removed.tenantUuid as string;
+      assert.deepEqual(
+        tenantEvents(server(), removedUuid).map(([name]) => name),
+        ['auth_tenant_added', 'auth_tenant_deleted'],
+      );
       assert.equal(
         (await register(server(), { ...body, email_address: `ok-${uniqueTag()}@example.com` })).status,
         200,
       );
+    });
+
+    test('§2.3 §4.3 register creates the tenant through the tenant service: default groups and auth_tenant_added', async () => {
+      const body = registration();
+      const result = await register(server(), body);
+      assert.equal(result.status, 200, result.text);
+      const tenantUuid = (result.body as Registered).tenant_uuid;
+      const tenant = await adminRequest(server(), `/tenants/${tenantUuid}`);
+      assert.equal(tenant.status, 200, tenant.text);
+      const { slug } = tenant.body as { slug: string };
+      assert.match(slug, /^[A-Za-z0-9_]{1,10}$/, 'a tenant slug wazo accepts');
+      assert.deepEqual(tenantEvents(server(), tenantUuid), [
+        [
+          'auth_tenant_added',
+          `auth.tenants.${tenantUuid}.created`,
+          { uuid: tenantUuid, name: body.username, slug, domain_names: [] },
+        ],
+      ]);
+      const helpdesk = await server()
+        .container.storage.db.selectFrom('auth_group as g')
+        .innerJoin('auth_group_policy as gp', 'gp.group_uuid', 'g.uuid')
+        .innerJoin('auth_policy as p', 'p.uuid', 'gp.policy_uuid')
+        .select('p.slug')
+        .where('g.tenant_uuid', '=', tenantUuid)
+        .where('g.slug', '=', 'reg_helpdesk')
+        .execute();
+      assert.deepEqual(helpdesk, [{ slug: 'reg_all_users' }]);
     });
   },
 );

@@ -100,7 +100,7 @@ export const tenantRoutes: FastifyPluginAsync<TenantRoutesOptions> = async (base
   );
 };
 
-function renderTenant(tenant: TenantDetails) {
+export function renderTenant(tenant: TenantDetails) {
   return {
     uuid: tenant.uuid,
     parent_uuid: tenant.parentUuid,

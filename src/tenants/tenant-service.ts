@@ -58,6 +58,12 @@ export interface NewTenantInput extends TenantInput {
 
 export type TenantListQuery = ListParams & Omit<TenantFilters, 'uuids'> & { uuids?: string[] };
 
+/**
+ * Who acts on tenants: the scoping tenant and the caller's own. Routes pass their AuthContext;
+ * registration and the operator's CLI, which hold no token, pass the two uuids.
+ */
+export type TenantScope = Pick<AuthContext, 'tenantUuid' | 'callerTenantUuid'>;
+
 /** The tenants plugin (wazo §2.5). Visibility is the scoping tenant's subtree; the rest is 404. */
 export class TenantService {
   readonly #deps: TenantServiceDeps;
@@ -67,12 +73,12 @@ export class TenantService {
   }
 
   /** GET /tenants always covers the scoping tenant's whole subtree (`recurse` changes nothing). */
-  async list(auth: AuthContext, query: TenantListQuery) {
+  async list(auth: TenantScope, query: TenantListQuery) {
     const visible = await this.#deps.tenants.subtree(auth.tenantUuid);
     return this.#deps.views.list(visible, { ...query, uuids: splitUuids(query.uuids) }, query);
   }
 
-  async get(auth: AuthContext, uuid: string): Promise<TenantDetails> {
+  async get(auth: TenantScope, uuid: string): Promise<TenantDetails> {
     await this.#assertVisible(auth.tenantUuid, uuid);
     const tenant = await this.#deps.views.get(uuid);
     if (!tenant) throw unknownTenant(uuid);
@@ -80,7 +86,7 @@ export class TenantService {
   }
 
   /** Creates a child of the scoping tenant, then its groups, then announces it. */
-  async create(auth: AuthContext, input: NewTenantInput): Promise<TenantDetails> {
+  async create(auth: TenantScope, input: NewTenantInput): Promise<TenantDetails> {
     const uuid = input.uuid?.toLowerCase() ?? newId();
     if (uuid === auth.tenantUuid) {
       throw new DomainError('master-tenant-conflict', {
@@ -119,7 +125,7 @@ export class TenantService {
    * Ends the tenant's sessions and deletes it in one transaction (what it owns goes by cascade),
    * so its users' tokens stop working at once everywhere.
    */
-  async delete(auth: AuthContext, uuid: string): Promise<void> {
+  async delete(auth: TenantScope, uuid: string): Promise<void> {
     await this.#assertVisible(auth.tenantUuid, uuid);
     if (uuid === auth.tenantUuid) {
       throw new DomainError('deleting-own-tenant-forbidden', {
@@ -161,7 +167,7 @@ export class TenantService {
    * The contact must be a user the caller can see (Z2: no object is reached by id across tenants);
    * wazo accepts any existing user.
    */
-  async #fields(auth: AuthContext, input: TenantInput): Promise<TenantFields> {
+  async #fields(auth: TenantScope, input: TenantInput): Promise<TenantFields> {
     const contactUuid = input.contact?.toLowerCase() ?? null;
     if (contactUuid) {
       const visible = await this.#deps.tenants.subtree(auth.callerTenantUuid);
