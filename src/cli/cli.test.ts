@@ -100,7 +100,7 @@ describe('the gatehouse command', () => {
     }
   });
 
-  test('bootstrap is idempotent and resets a forgotten administrator', () => {
+  test('D65 bootstrap is idempotent and resets a forgotten administrator', () => {
     const first = runCli(['bootstrap']);
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /unchanged/);
