@@ -1,0 +1,39 @@
+// The part of autocannon 8 the benchmark uses (the package ships no types).
+declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events';
+
+  export interface AutocannonRequest {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }
+
+  export interface AutocannonClient extends EventEmitter {
+    setRequests(requests: AutocannonRequest[]): void;
+  }
+
+  export interface AutocannonOptions {
+    url: string;
+    connections?: number;
+    duration?: number;
+    amount?: number;
+    timeout?: number;
+    pipelining?: number;
+    setupClient?: (client: AutocannonClient) => void;
+  }
+
+  export interface AutocannonResult {
+    duration: number;
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+    statusCodeStats: Record<string, { count: number }>;
+  }
+
+  export interface AutocannonInstance extends EventEmitter, PromiseLike<AutocannonResult> {
+    stop(): void;
+  }
+
+  export default function autocannon(options: AutocannonOptions): AutocannonInstance;
+}

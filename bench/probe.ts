@@ -1,0 +1,45 @@
+// Preloaded (`--import`) into the Gatehouse processes the benchmark starts. It counts the SQL
+// statements sent to either driver and answers `stats` requests on the IPC channel with that count
+// and the memory use after a full garbage collection (`count`: the count alone, no collection).
+// It changes nothing else.
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+
+export interface ProbeStats {
+  statements: number;
+  memory: NodeJS.MemoryUsage;
+}
+
+let statements = 0;
+
+const prepare = SQLite.prototype.prepare;
+SQLite.prototype.prepare = function countedPrepare(this: SQLite.Database, source: string) {
+  // The SQLite revocation feed's poll is that engine's heartbeat: not work done for a request.
+  if (!source.startsWith('pragma data_version')) statements += 1;
+  return prepare.call(this, source);
+} as typeof prepare;
+
+/** Each instance's PostgreSQL heartbeat (`select pg_notify($1, 'h:…')`) is not work done for a request. */
+function isHeartbeat(args: unknown[]): boolean {
+  const values = args[1];
+  return Array.isArray(values) && typeof values[1] === 'string' && values[1].startsWith('h:');
+}
+
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
+  const text = typeof args[0] === 'string' ? args[0] : '';
+  if (!isHeartbeat(args) && !text.startsWith('LISTEN')) statements += 1;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+
+if (process.send) {
+  process.on('message', (message: { id: number; request: string }) => {
+    if (message.request === 'count') process.send?.({ id: message.id, statements });
+    if (message.request !== 'stats') return;
+    globalThis.gc?.();
+    globalThis.gc?.();
+    const stats: ProbeStats = { statements, memory: process.memoryUsage() };
+    process.send?.({ id: message.id, ...stats });
+  });
+  process.channel?.unref();
+}

@@ -1,0 +1,186 @@
+// Child processes of the benchmark: the bare node:http baseline and Gatehouse instances, all on
+// 127.0.0.1. Every child is registered so that it is killed however the benchmark ends.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProbeStats } from './probe.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const READY_TIMEOUT_MS = 60_000;
+export const CACHE_MAX_AGE_SECONDS = 3600;
+const live = new Set<ChildProcess>();
+
+export interface Child {
+  name: string;
+  pid: number;
+  port: number;
+  url: string;
+  /** Resident set size from /proc/<pid>/status, in bytes. */
+  rssBytes(): number;
+  /** CPU time used so far by the process (all threads), in milliseconds. */
+  cpuMs(): number;
+  /** Statement count and memory after GC (Gatehouse children only). */
+  stats(): Promise<ProbeStats>;
+  /** Statement count only, without a collection (Gatehouse children only). */
+  statements(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface GatehouseOptions {
+  name: string;
+  databaseUrl: string;
+  dataDir: string;
+  bootstrapPassword: string;
+  encryptionKey: string;
+  cacheMaxEntries: number;
+}
+
+/** Kills every child still running; safe to call from an `exit` handler. */
+export function killAllChildren(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function startBare(): Promise<Child> {
+  const port = await freePort();
+  const env = { ...process.env, BENCH_PORT: String(port) };
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts'], { cwd: ROOT, env });
+  return track('bare', proc, port, '/');
+}
+
+export async function startGatehouse(options: GatehouseOptions): Promise<Child> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('GATEHOUSE_')),
+  );
+  Object.assign(env, {
+    GATEHOUSE_HOST: '127.0.0.1',
+    GATEHOUSE_PORT: String(port),
+    GATEHOUSE_DATABASE_URL: options.databaseUrl,
+    GATEHOUSE_DATA_DIR: options.dataDir,
+    GATEHOUSE_LOG_LEVEL: 'warn',
+    GATEHOUSE_BOOTSTRAP_PASSWORD: options.bootstrapPassword,
+    GATEHOUSE_REFRESH_TOKENS_ENCRYPTION_KEY: options.encryptionKey,
+    GATEHOUSE_MAX_USER_CONCURRENT_SESSIONS: '1000000000',
+    GATEHOUSE_TOKEN_CLEANUP_INTERVAL: '0',
+    GATEHOUSE_TOKEN_CACHE_MAX_ENTRIES: String(options.cacheMaxEntries),
+    // The 10,000 tokens cached by the warm-up would otherwise all expire together (default 60 s) in
+    // the middle of a later scenario; spread over time, that re-read costs 10,000/60 reads per second.
+    GATEHOUSE_TOKEN_CACHE_MAX_AGE_SECONDS: String(CACHE_MAX_AGE_SECONDS),
+  });
+  const args = [
+    '--expose-gc',
+    '--import',
+    'tsx',
+    '--import',
+    './bench/probe.ts',
+    'bin/gatehouse.js',
+    'serve',
+  ];
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  return track(options.name, proc, port, '/0.1/status');
+}
+
+async function track(name: string, proc: ChildProcess, port: number, probePath: string): Promise<Child> {
+  live.add(proc);
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 50) output.shift();
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  let exited = false;
+  let stopping = false;
+  const exit = new Promise<void>((resolve) => {
+    proc.once('exit', (code, signal) => {
+      exited = true;
+      live.delete(proc);
+      if (!stopping)
+        process.stderr.write(`\n[bench] ${name} exited (${code ?? signal}):\n${output.join('')}\n`);
+      resolve();
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(
+    url + probePath,
+    () => exited,
+    () => output.join(''),
+  );
+  const pid = proc.pid ?? 0;
+  return {
+    name,
+    pid,
+    port,
+    url,
+    rssBytes: () => readRss(pid),
+    cpuMs: () => readCpuMs(pid),
+    stats: () => ask<ProbeStats>(proc, 'stats'),
+    statements: async () => (await ask<{ statements: number }>(proc, 'count')).statements,
+    stop: async () => {
+      stopping = true;
+      if (!exited) proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitReady(url: string, exited: () => boolean, output: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error(`process for ${url} exited before answering:\n${output()}`);
+    try {
+      await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`${url} did not answer within ${READY_TIMEOUT_MS} ms:\n${output()}`);
+}
+
+function readRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kib === undefined ? Number.NaN : Number(kib) * 1024;
+}
+
+/** utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
+function readCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+let lastRequestId = 0;
+
+/** One request to probe.ts; replies carry the request's id, so concurrent requests cannot mix. */
+function ask<T>(proc: ChildProcess, request: string): Promise<T> {
+  const id = ++lastRequestId;
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { id?: number }) => {
+      if (message.id !== id) return;
+      proc.off('message', onMessage);
+      clearTimeout(timer);
+      resolve(message as T);
+    };
+    const timer = setTimeout(() => {
+      proc.off('message', onMessage);
+      reject(new Error('probe did not answer within 120 s'));
+    }, 120_000);
+    proc.on('message', onMessage);
+    proc.send({ id, request });
+  });
+}
