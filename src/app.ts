@@ -21,6 +21,12 @@ import { statusRoutes } from './status/status-routes.ts';
 import { tenantRoutes } from './tenants/tenant-routes.ts';
 import { refreshTokenRoutes } from './tokens/refresh-token-routes.ts';
 import { sessionRoutes } from './tokens/session-routes.ts';
+import {
+  corsHeadersWithoutOrigin,
+  createCheckFastPath,
+  type FastPath,
+  serverWithFastPath,
+} from './tokens/token-check-fast-path.ts';
 import { tokenRoutes } from './tokens/token-routes.ts';
 import { userRoutes } from './users/user-routes.ts';
 
@@ -33,7 +39,10 @@ export const API_PREFIX = '/0.1';
  */
 export async function buildApp(container: Container): Promise<FastifyInstance> {
   const { config } = container;
+  const shutdown = { closing: false };
+  const fastPath = checkFastPath(container, shutdown);
   const app: FastifyInstance = Fastify({
+    ...(fastPath ? { serverFactory: serverWithFastPath(fastPath) } : {}),
     loggerInstance: container.log as FastifyBaseLogger,
     bodyLimit: config.http.body_limit_bytes,
     trustProxy: config.http.trusted_proxies.length > 0 ? [...config.http.trusted_proxies] : false,
@@ -42,6 +51,9 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Errors Fastify raises before routing (bad URL encoding, over-long parameters) get our JSON too.
     frameworkErrors: (error, request, reply) => handleError(error, request, reply),
+  });
+  app.addHook('preClose', async () => {
+    shutdown.closing = true;
   });
   registerValidators(app);
   registerJsonBody(app);
@@ -120,4 +132,29 @@ function apiRoutes(container: Container): FastifyPluginAsync {
     await api.register(statusRoutes, { ping: () => container.storage.ping(), backends: ['wazo_user'] });
     await api.register(apiSpecRoutes);
   };
+}
+
+/**
+ * The framework-free answer to cached, granted `HEAD /token/{t}?scope=` checks, or null when it
+ * is switched off or the CORS setup makes headers depend on the request.
+ */
+function checkFastPath(container: Container, shutdown: { closing: boolean }): FastPath | null {
+  const { config, metrics, tokenCheck } = container;
+  const headers = corsHeadersWithoutOrigin({
+    enabled: config.http.cors_enabled,
+    allowedOrigins: config.http.cors_allowed_origins,
+  });
+  if (!config.token_cache.fast_path || headers === null) return null;
+  const route = `${config.http.path_prefix}${API_PREFIX}/token/:token`;
+  return createCheckFastPath({
+    routePrefix: `${config.http.path_prefix}${API_PREFIX}/token/`,
+    grantsFromCache: (token, scope) => tokenCheck.grantsFromCache(token, scope),
+    headers,
+    isClosing: () => shutdown.closing,
+    onAnswered: (seconds) => {
+      if (!config.metrics.enabled) return;
+      metrics.observeRequest('HEAD', route, 204, seconds);
+      metrics.observeCheck('valid');
+    },
+  });
 }

@@ -273,6 +273,19 @@ class EntrySet {
  * least one positive entry does; the order of entries is irrelevant, as in wazo.
  */
 export function compileAcl(entries: readonly string[], subject: AclSubject): CompiledAcl {
+  const { positive, negative } = compileAclParts(entries, subject);
+  return {
+    grants: (requiredAccess: string): boolean => !negative(requiredAccess) && positive(requiredAccess),
+  };
+}
+
+/** The two polarities of an ACL as separate tests, for callers that combine several inputs (shared-acl.ts). */
+export interface AclParts {
+  positive(requiredAccess: string): boolean;
+  negative(requiredAccess: string): boolean;
+}
+
+export function compileAclParts(entries: readonly string[], subject: AclSubject): AclParts {
   const positive = new EntrySet();
   const negative = new EntrySet();
   for (const entry of entries) {
@@ -280,7 +293,7 @@ export function compileAcl(entries: readonly string[], subject: AclSubject): Com
     else positive.add(entry, subject);
   }
   return {
-    grants: (requiredAccess: string): boolean =>
-      !negative.matches(requiredAccess) && positive.matches(requiredAccess),
+    positive: (requiredAccess) => positive.matches(requiredAccess),
+    negative: (requiredAccess) => negative.matches(requiredAccess),
   };
 }

@@ -1,4 +1,5 @@
 import { type CompiledAcl, compileAcl } from '../acl/acl-matcher.ts';
+import { AclTemplates } from '../acl/shared-acl.ts';
 import type { AccessToken } from './token.ts';
 
 /** What a check needs about one token; the ACL is compiled on first use and then kept. */
@@ -39,6 +40,8 @@ export class TokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #digestBySession = new Map<string, string>();
   readonly stats: CacheStats = { hits: 0, misses: 0, evictions: 0, flushes: 0 };
+  /** Tokens with the same ACL entries share one compiled ACL (and one entries array). */
+  readonly #aclTemplates = new AclTemplates();
   /** Bumped by every revocation and flush; a read that started under an older one is not cached. */
   generation = 0;
 
@@ -52,18 +55,21 @@ export class TokenCache {
 
   /** The cached answer for a digest: a token, null for "known unknown", undefined for "ask the database". */
   get(digest: string, nowMs: number): CachedToken | null | undefined {
+    const token = this.peek(digest, nowMs);
+    if (token === undefined) this.stats.misses += 1;
+    else this.stats.hits += 1;
+    return token;
+  }
+
+  /** `get` without counting: for a caller that may hand the request on to one that will count it. */
+  peek(digest: string, nowMs: number): CachedToken | null | undefined {
     const entry = this.#entries.get(digest);
-    if (entry === undefined) {
-      this.stats.misses += 1;
-      return undefined;
-    }
+    if (entry === undefined) return undefined;
     const maxAge = entry.token ? this.#options.maxAgeMs : this.#options.negativeMaxAgeMs;
     if (nowMs - entry.cachedAtMs > maxAge) {
       this.#delete(digest, entry);
-      this.stats.misses += 1;
       return undefined;
     }
-    this.stats.hits += 1;
     return entry.token;
   }
 
@@ -72,7 +78,7 @@ export class TokenCache {
     const previous = this.#entries.get(digest);
     if (previous) this.#delete(digest, previous);
     while (this.#entries.size >= this.#options.maxEntries) this.#evictOldest();
-    const token = record ? toCachedToken(record) : null;
+    const token = record ? this.#shared(record) : null;
     this.#entries.set(digest, { token, cachedAtMs: nowMs });
     if (record) this.#digestBySession.set(record.sessionUuid, digest);
     return token;
@@ -95,6 +101,16 @@ export class TokenCache {
     this.#entries.clear();
     this.#digestBySession.clear();
     this.stats.flushes += 1;
+  }
+
+  #shared(record: AccessToken): CachedToken {
+    const { entries, acl } = this.#aclTemplates.forHolder(record.acl, {
+      authId: record.authId,
+      sessionUuid: record.sessionUuid,
+    });
+    // Read-only from here on: the array is shared by every cached token with the same entries.
+    record.acl = entries as string[];
+    return { record, acl: () => acl };
   }
 
   /** Insertion order approximates age well enough; hits do not reorder, which keeps them cheap. */

@@ -49,6 +49,23 @@ export class TokenCheckService {
     return token && !isExpired(token.record, now) ? token : null;
   }
 
+  /**
+   * True when the cache alone proves the token live and granting `scope`: the question the
+   * framework-free fast path asks. False means "let the full path decide" (a miss, an unknown or
+   * expired token, a refused scope, a feed that is not current), never "refused".
+   */
+  grantsFromCache(value: string, scope: string | undefined): boolean {
+    if (!isTokenShaped(value)) return false;
+    const now = this.#deps.now();
+    if (!this.#deps.feed.isCurrent(now)) return false;
+    const { cache } = this.#deps;
+    const token = cache.peek(digestToken(value), now);
+    if (!token || isExpired(token.record, now)) return false;
+    if (scope !== undefined && !token.acl().grants(scope)) return false;
+    cache.stats.hits += 1;
+    return true;
+  }
+
   #load(digest: string, cacheable: boolean): Promise<CachedToken | null> {
     const pending = this.#inFlight.get(digest);
     if (pending !== undefined) return pending;

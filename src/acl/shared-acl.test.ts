@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { type AclSubject, compileAcl } from './acl-matcher.ts';
+import { AclTemplates } from './shared-acl.ts';
+
+const ALICE: AclSubject = {
+  authId: '7f0c5c1e-8d3a-4c55-9a43-1d3e5b2c9f10',
+  sessionUuid: '0b7e6a52-3f1d-4b8e-a6c2-58d1e4f3a9b7',
+};
+
+// Holders whose ids are plain segments use the shared template; the others take the fallback.
+const subjectArb = fc.constantFrom<AclSubject>(
+  ALICE,
+  { authId: null, sessionUuid: null },
+  { authId: 'u1', sessionUuid: 's1' },
+  { authId: 'u1', sessionUuid: 'u1' },
+  { authId: 'me', sessionUuid: 'edit' },
+  { authId: '', sessionUuid: 'a.b' },
+  { authId: 'a*', sessionUuid: 'update' },
+);
+
+function segmentArb(subject: AclSubject): fc.Arbitrary<string> {
+  const ids = [subject.authId, subject.sessionUuid].filter((value): value is string => value !== null);
+  return fc.constantFrom(
+    'a',
+    'b',
+    '',
+    'me',
+    'my_session',
+    'edit',
+    'update',
+    '*',
+    '#',
+    'a*',
+    '\u0000me',
+    '\u0000my_session',
+    ...ids,
+  );
+}
+
+const accessArb = (subject: AclSubject) =>
+  fc.array(segmentArb(subject), { minLength: 1, maxLength: 6 }).map((segments) => segments.join('.'));
+
+const caseArb = subjectArb.chain((subject) =>
+  fc.record({
+    subject: fc.constant(subject),
+    entries: fc.array(
+      fc.tuple(fc.boolean(), accessArb(subject)).map(([negative, entry]) => (negative ? `!${entry}` : entry)),
+      { maxLength: 6 },
+    ),
+    required: fc.array(accessArb(subject), { minLength: 1, maxLength: 8 }),
+  }),
+);
+
+describe('shared ACL templates', () => {
+  it('#4 S-ACL-1 a shared template answers exactly as the holder’s own compiled ACL', () => {
+    const templates = new AclTemplates();
+    fc.assert(
+      fc.property(caseArb, ({ subject, entries, required }) => {
+        const own = compileAcl(entries, subject);
+        const shared = templates.forHolder(entries, subject).acl;
+        const derived = entries.map((entry) => entry.replace(/^!/, ''));
+        for (const access of [...required, ...derived]) {
+          assert.equal(shared.grants(access), own.grants(access), `${JSON.stringify([entries, access])}`);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('#4 holders of the same entries share one template and one entries array', () => {
+    const templates = new AclTemplates();
+    const entries = ['confd.users.me.read', '!calld.users.me.calls.*.delete', 'calld.users.me.#'];
+    const bob: AclSubject = { authId: 'b0b', sessionUuid: 's-bob' };
+    const forAlice = templates.forHolder([...entries], ALICE);
+    const forBob = templates.forHolder([...entries], bob);
+    assert.equal(templates.size, 1);
+    assert.equal(forAlice.entries, forBob.entries);
+    assert.equal(forAlice.acl.grants(`confd.users.${ALICE.authId}.read`), true);
+    assert.equal(forAlice.acl.grants('confd.users.b0b.read'), false, 'me is the holder, never another user');
+    assert.equal(forBob.acl.grants('confd.users.b0b.read'), true);
+    assert.equal(forAlice.acl.grants(`calld.users.${ALICE.authId}.calls.c1.delete`), false);
+    assert.equal(forAlice.acl.grants('confd.users.\u0000me.read'), false, 'a marker in the input is literal');
+  });
+
+  it('#4 an entry holding a NUL is compiled per holder, so it can never stand for `me`', () => {
+    const templates = new AclTemplates();
+    const acl = templates.forHolder(['confd.users.\u0000me.read'], ALICE).acl;
+    assert.equal(acl.grants(`confd.users.${ALICE.authId}.read`), false);
+  });
+
+  it('#4 the template pool is bounded', () => {
+    const templates = new AclTemplates(3);
+    for (let i = 0; i < 10; i += 1) templates.forHolder([`a.${i}`], ALICE);
+    assert.ok(templates.size <= 3);
+  });
+});

@@ -1,0 +1,111 @@
+import { type AclParts, type AclSubject, type CompiledAcl, compileAcl, compileAclParts } from './acl-matcher.ts';
+
+/**
+ * Compiled ACLs shared by every token with the same entries (issue #4: a compiled 20-entry ACL is
+ * about 9 KB, so one per cached token would put a million tokens at 9 GB).
+ *
+ * `me` and `my_session` make an ACL depend on its holder. A shared template is compiled against
+ * two markers instead of the holder's ids, and at check time each segment of the required access
+ * that equals the holder's auth id (or session) is tried both as itself and as the marker. An entry
+ * segment `me` accepts exactly the holder's id or the word `me`, as wazo's does; wildcards accept
+ * the marker wherever they accept the id (neither holds `.` or `#`). So the template answers as the
+ * holder's own compiled ACL would. Inputs that could spell a marker (a NUL character) and holders
+ * whose ids are not plain segments are compiled for the holder alone, on demand.
+ */
+const ME_MARKER = '\u0000me';
+const SESSION_MARKER = '\u0000my_session';
+const TEMPLATE_SUBJECT: AclSubject = { authId: ME_MARKER, sessionUuid: SESSION_MARKER };
+/** Past this many holder segments in one required access, the 2^k spellings cost more than compiling. */
+const MAX_HOLDER_SEGMENTS = 4;
+const NOT_A_PLAIN_SEGMENT = /[.#*\u0000]/;
+
+interface Template {
+  entries: readonly string[];
+  parts: AclParts;
+  /** An entry holding a NUL could spell a marker literally: such ACLs are compiled per holder. */
+  spellsMarker: boolean;
+}
+
+export interface SharedAcl {
+  /** The entries, one array shared by every holder of the same ACL. */
+  entries: readonly string[];
+  acl: CompiledAcl;
+}
+
+export class AclTemplates {
+  readonly #byEntries = new Map<string, Template>();
+  readonly #maxTemplates: number;
+
+  constructor(maxTemplates = 10_000) {
+    this.#maxTemplates = maxTemplates;
+  }
+
+  get size(): number {
+    return this.#byEntries.size;
+  }
+
+  forHolder(entries: readonly string[], subject: AclSubject): SharedAcl {
+    const template = this.#template(entries);
+    if (template.spellsMarker || !isPlain(subject.authId) || !isPlain(subject.sessionUuid)) {
+      return { entries: template.entries, acl: compileAcl(template.entries, subject) };
+    }
+    return { entries: template.entries, acl: bind(template, subject) };
+  }
+
+  #template(entries: readonly string[]): Template {
+    const key = JSON.stringify(entries);
+    let template = this.#byEntries.get(key);
+    if (template === undefined) {
+      // Many distinct ACLs: start over rather than grow; tokens keep the templates they hold.
+      if (this.#byEntries.size >= this.#maxTemplates) this.#byEntries.clear();
+      template = {
+        entries: Object.freeze([...entries]),
+        parts: compileAclParts(entries, TEMPLATE_SUBJECT),
+        spellsMarker: entries.some((entry) => entry.includes('\u0000')),
+      };
+      this.#byEntries.set(key, template);
+    }
+    return template;
+  }
+}
+
+function isPlain(id: string | null): boolean {
+  return id === null || (id !== '' && id !== 'me' && id !== 'my_session' && !NOT_A_PLAIN_SEGMENT.test(id));
+}
+
+function bind(template: Template, subject: AclSubject): CompiledAcl {
+  const { positive, negative } = template.parts;
+  let own: CompiledAcl | null = null;
+  return {
+    grants(requiredAccess: string): boolean {
+      const spellings = holderSpellings(requiredAccess, subject);
+      if (spellings === null) {
+        own ??= compileAcl(template.entries, subject);
+        return own.grants(requiredAccess);
+      }
+      return !spellings.some(negative) && spellings.some(positive);
+    },
+  };
+}
+
+/**
+ * The required access with every combination of its holder segments replaced by the markers, or
+ * null when the template cannot answer (a NUL in the input, too many holder segments).
+ */
+function holderSpellings(input: string, { authId, sessionUuid }: AclSubject): string[] | null {
+  if (input.includes('\u0000')) return null;
+  const mentionsHolder =
+    (authId !== null && input.includes(authId)) || (sessionUuid !== null && input.includes(sessionUuid));
+  if (!mentionsHolder) return [input];
+  let spellings = [''];
+  let holderSegments = 0;
+  for (const [index, segment] of input.split('.').entries()) {
+    const options = [segment];
+    if (segment === authId) options.push(ME_MARKER);
+    if (segment === sessionUuid) options.push(SESSION_MARKER);
+    if (options.length > 1 && ++holderSegments > MAX_HOLDER_SEGMENTS) return null;
+    const separator = index === 0 ? '' : '.';
+    spellings = spellings.flatMap((head) => options.map((option) => `${head}${separator}${option}`));
+  }
+  return spellings;
+}
