@@ -1,4 +1,10 @@
-import { type AclParts, type AclSubject, type CompiledAcl, compileAcl, compileAclParts } from './acl-matcher.ts';
+import {
+  type AclParts,
+  type AclSubject,
+  type CompiledAcl,
+  compileAcl,
+  compileAclParts,
+} from './acl-matcher.ts';
 
 /**
  * Compiled ACLs shared by every token with the same entries (issue #4: a compiled 20-entry ACL is
@@ -17,7 +23,7 @@ const SESSION_MARKER = '\u0000my_session';
 const TEMPLATE_SUBJECT: AclSubject = { authId: ME_MARKER, sessionUuid: SESSION_MARKER };
 /** Past this many holder segments in one required access, the 2^k spellings cost more than compiling. */
 const MAX_HOLDER_SEGMENTS = 4;
-const NOT_A_PLAIN_SEGMENT = /[.#*\u0000]/;
+const SEGMENT_SYNTAX = /[.#*]/;
 
 interface Template {
   entries: readonly string[];
@@ -70,7 +76,10 @@ export class AclTemplates {
 }
 
 function isPlain(id: string | null): boolean {
-  return id === null || (id !== '' && id !== 'me' && id !== 'my_session' && !NOT_A_PLAIN_SEGMENT.test(id));
+  return (
+    id === null ||
+    (id !== '' && id !== 'me' && id !== 'my_session' && !SEGMENT_SYNTAX.test(id) && !id.includes('\u0000'))
+  );
 }
 
 function bind(template: Template, subject: AclSubject): CompiledAcl {

@@ -82,7 +82,8 @@ await describeEachDialect('token check fast path', {}, ({ server }) => {
     const { token } = (await userWithAcl(server(), ACL)).token;
     await head(server(), token);
     const read = async () => (await adminRequest(server(), '/../metrics')).text;
-    const valid = (text: string) => Number(/gatehouse_token_checks_total\{result="valid"\} (\d+)/.exec(text)?.[1]);
+    const valid = (text: string) =>
+      Number(/gatehouse_token_checks_total\{result="valid"\} (\d+)/.exec(text)?.[1]);
     const before = valid(await read());
     for (let i = 0; i < 3; i += 1) await head(server(), token);
     assert.equal(framework(server(), token), 1);
