@@ -42,6 +42,7 @@ export class TokenCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, evictions: 0, flushes: 0 };
   /** Tokens with the same ACL entries share one compiled ACL (and one entries array). */
   readonly #aclTemplates = new AclTemplates();
+  readonly #strings = new StringPool(10_000);
   /** Bumped by every revocation and flush; a read that started under an older one is not cached. */
   generation = 0;
 
@@ -110,7 +111,25 @@ export class TokenCache {
     });
     // Read-only from here on: the array is shared by every cached token with the same entries.
     record.acl = entries as string[];
+    this.#shareStrings(record);
     return { record, acl: () => acl };
+  }
+
+  /**
+   * Every row read brings its own copy of strings that repeat across tokens (the user's id three
+   * times over, tenant, user agent); one instance of each keeps a cached token near 1 KB.
+   */
+  #shareStrings(record: AccessToken): void {
+    const pool = this.#strings;
+    const own = (value: string) => (value === record.authId ? record.authId : pool.intern(value));
+    record.sessionTenantUuid = pool.intern(record.sessionTenantUuid);
+    if (record.pbxUserUuid !== null) record.pbxUserUuid = own(record.pbxUserUuid);
+    if (record.xivoUuid !== null) record.xivoUuid = pool.intern(record.xivoUuid);
+    record.userAgent = pool.intern(record.userAgent);
+    record.remoteAddr = pool.intern(record.remoteAddr);
+    for (const [key, value] of Object.entries(record.metadata)) {
+      if (typeof value === 'string') record.metadata[key] = own(value);
+    }
   }
 
   /** Insertion order approximates age well enough; hits do not reorder, which keeps them cheap. */
@@ -137,4 +156,22 @@ export function toCachedToken(record: AccessToken): CachedToken {
       return compiled;
     },
   };
+}
+
+/** One shared instance per distinct short string, up to a bound (then it starts over). */
+class StringPool {
+  readonly #values = new Map<string, string>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  intern(value: string): string {
+    const known = this.#values.get(value);
+    if (known !== undefined) return known;
+    if (this.#values.size >= this.#max) this.#values.clear();
+    this.#values.set(value, value);
+    return value;
+  }
 }
