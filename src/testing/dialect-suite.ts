@@ -22,7 +22,7 @@ export async function describeEachDialect(
     describe(`${title} [${dialect}]`, { skip }, () => {
       let server: TestServer | undefined;
       before(async () => {
-        server = await startTestServer(dialect, options);
+        server = await startWithOneRetry(`${title} [${dialect}]`, dialect, options);
       });
       after(async () => {
         await server?.close();
@@ -34,5 +34,23 @@ export async function describeEachDialect(
         },
       });
     });
+  }
+}
+
+/**
+ * Starting a server is set-up, not the behaviour under test: on a loaded 2-core CI machine a
+ * PostgreSQL connection can miss its timeout while another suite hashes passwords. One retry,
+ * with the first error printed so that a real start-up defect still shows (and fails the second time).
+ */
+async function startWithOneRetry(
+  suite: string,
+  dialect: 'sqlite' | 'postgres',
+  options: TestServerOptions,
+): Promise<TestServer> {
+  try {
+    return await startTestServer(dialect, options);
+  } catch (error) {
+    console.error(`# ${suite}: test server did not start, retrying once:`, error);
+    return startTestServer(dialect, options);
   }
 }
