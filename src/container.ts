@@ -31,6 +31,7 @@ import { SessionRepository } from './tokens/session-repository.ts';
 import { SessionRevoker } from './tokens/session-revoker.ts';
 import { SessionService } from './tokens/session-service.ts';
 import { TokenCache } from './tokens/token-cache.ts';
+import { writeRunner } from './storage/group-commit.ts';
 import { TokenCheckService } from './tokens/token-check-service.ts';
 import { TokenRepository } from './tokens/token-repository.ts';
 import { TokenService } from './tokens/token-service.ts';
@@ -73,9 +74,10 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
   const users = new UserRepository(db);
   const groups = new GroupRepository(db);
   const policies = new PolicyRepository(db);
-  const tokens = new TokenRepository(db);
+  const writes = writeRunner(db, storage.dialect);
+  const tokens = new TokenRepository(db, writes);
   const sessions = new SessionRepository(db);
-  const refreshTokens = new RefreshTokenRepository(db);
+  const refreshTokens = new RefreshTokenRepository(db, writes);
 
   const hasher = new PasswordHasher({
     memoryKib: config.passwords.argon2_memory_kib,

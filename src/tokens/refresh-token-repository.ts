@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { type ListParams, searchPattern } from '../http/list-query.ts';
 import type { Db } from '../storage/database.ts';
+import type { WriteRunner } from '../storage/group-commit.ts';
 import { decodeJsonObject, encodeJson } from '../storage/json-codec.ts';
 import { paginate } from '../storage/pagination.ts';
 import { toBool } from '../storage/tables.ts';
@@ -41,9 +42,11 @@ const COLUMNS = [
 /** Refresh tokens: one per (user, client_id), looked up by digest, never listed with their value. */
 export class RefreshTokenRepository {
   readonly #db: Db;
+  readonly #writes: WriteRunner;
 
-  constructor(db: Db) {
+  constructor(db: Db, writes: WriteRunner) {
     this.#db = db;
+    this.#writes = writes;
   }
 
   #select() {
@@ -111,12 +114,11 @@ export class RefreshTokenRepository {
     return rows.map((r) => r.uuid);
   }
 
+  /** Every refresh login records its use; grouped with concurrent writes on SQLite (group-commit.ts). */
   async touch(uuid: string, nowMs: number): Promise<void> {
-    await this.#db
-      .updateTable('auth_refresh_token')
-      .set({ last_used_at: nowMs })
-      .where('uuid', '=', uuid)
-      .execute();
+    await this.#writes.transaction((tx) =>
+      tx.updateTable('auth_refresh_token').set({ last_used_at: nowMs }).where('uuid', '=', uuid).execute(),
+    );
   }
 
   async list(

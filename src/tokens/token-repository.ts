@@ -1,4 +1,5 @@
 import type { Db } from '../storage/database.ts';
+import type { WriteRunner } from '../storage/group-commit.ts';
 import { decodeJsonObject, decodeStringList, encodeJson } from '../storage/json-codec.ts';
 import { toBool } from '../storage/tables.ts';
 import type { AccessToken, Session } from './token.ts';
@@ -8,13 +9,16 @@ export interface NewAccessToken extends Omit<AccessToken, 'sessionTenantUuid' | 
 /** Access tokens, always written together with their session (one session per token, wazo §3.9). */
 export class TokenRepository {
   readonly #db: Db;
+  readonly #writes: WriteRunner;
 
-  constructor(db: Db) {
+  constructor(db: Db, writes: WriteRunner) {
     this.#db = db;
+    this.#writes = writes;
   }
 
+  /** Every login ends here: grouped with concurrent ones into one commit on SQLite (group-commit.ts). */
   async insertWithSession(session: Session, token: NewAccessToken, nowMs: number): Promise<void> {
-    await this.#db.transaction().execute(async (tx) => {
+    await this.#writes.transaction(async (tx) => {
       await tx
         .insertInto('auth_session')
         .values({

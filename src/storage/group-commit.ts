@@ -1,0 +1,87 @@
+import type { Db } from './database.ts';
+
+/**
+ * How the hot writes (a login's session and token, a refresh token's last use) reach the database.
+ *
+ * SQLite commits one transaction at a time, and with `synchronous = FULL` each commit waits for the
+ * disk inside better-sqlite3's synchronous call, so logins were bounded by the disk's flush rate and
+ * every flush stalled the event loop, token checks included (issue #4 bench). Writes queued during
+ * one event-loop turn therefore share one transaction: one flush for all of them. Each caller is
+ * answered only after that shared COMMIT, so a 2xx still means durable. If the shared transaction
+ * fails, every write in it is run again alone, so one bad write cannot fail its neighbours (each
+ * write is plain database work on values computed beforehand, so running it again is safe).
+ *
+ * PostgreSQL commits concurrent transactions in parallel and groups their flushes itself: there,
+ * each write is its own transaction, as before.
+ */
+export interface WriteRunner {
+  /** Runs `work` in a transaction (possibly shared); resolves after it is durably committed. */
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+}
+
+export function writeRunner(db: Db, dialect: 'sqlite' | 'postgres'): WriteRunner {
+  return dialect === 'sqlite'
+    ? new GroupCommit(db)
+    : { transaction: (work) => db.transaction().execute(work) };
+}
+
+interface Pending {
+  work: (tx: Db) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** More writes than this in one turn are split into several transactions (bounded lock holding). */
+const MAX_BATCH = 128;
+
+class GroupCommit implements WriteRunner {
+  readonly #db: Db;
+  #queue: Pending[] = [];
+  #scheduled = false;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      if (this.#queue.length > 0) this.#schedule();
+      void this.#commit(batch);
+    });
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) return this.#alone(batch[0] as Pending);
+    let results: unknown[];
+    try {
+      results = await this.#db.transaction().execute(async (tx) => {
+        const values: unknown[] = [];
+        for (const pending of batch) values.push(await pending.work(tx));
+        return values;
+      });
+    } catch {
+      for (const pending of batch) await this.#alone(pending);
+      return;
+    }
+    batch.forEach((pending, index) => pending.resolve(results[index]));
+  }
+
+  async #alone(pending: Pending): Promise<void> {
+    try {
+      pending.resolve(await this.#db.transaction().execute(pending.work));
+    } catch (error) {
+      pending.reject(error);
+    }
+  }
+}
