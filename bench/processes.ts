@@ -181,6 +181,18 @@ function ask<T>(proc: ChildProcess, request: string): Promise<T> {
       reject(new Error('probe did not answer within 120 s'));
     }, 120_000);
     proc.on('message', onMessage);
-    proc.send({ id, request });
+    // A server that died has no channel: report that as this scenario's failure, not a crash of the run.
+    if (!proc.connected) {
+      proc.off('message', onMessage);
+      clearTimeout(timer);
+      reject(new Error('the server process has exited'));
+      return;
+    }
+    proc.send({ id, request }, (error) => {
+      if (!error) return;
+      proc.off('message', onMessage);
+      clearTimeout(timer);
+      reject(error);
+    });
   });
 }
