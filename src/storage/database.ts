@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.ts';
+import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { DatabaseSchema } from './tables.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -42,7 +43,7 @@ function openSqlite(path: string): Storage {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({ database }),
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
     plugins: [new SqliteBooleanPlugin()],
   });
   return {
