@@ -103,14 +103,11 @@ export class TokenService {
     }
   }
 
-  async #effectiveAcl(principal: Principal): Promise<string[]> {
-    const slug = this.#deps.settings.defaultUserPolicy;
-    let defaultPolicyUuid: string | null = null;
-    if (slug) {
-      const top = await this.#deps.tenants.findTop();
-      defaultPolicyUuid = top ? await this.#deps.policies.findUuidBySlug(top.uuid, slug) : null;
-    }
-    return this.#deps.policies.effectiveAcl(principal.user.uuid, defaultPolicyUuid);
+  #effectiveAcl(principal: Principal): Promise<string[]> {
+    return this.#deps.policies.effectiveAcl(
+      principal.user.uuid,
+      this.#deps.settings.defaultUserPolicy || null,
+    );
   }
 
   #newRecord(
