@@ -74,7 +74,7 @@ class GroupCommit implements WriteRunner {
       for (const pending of batch) await this.#alone(pending);
       return;
     }
-    batch.forEach((pending, index) => pending.resolve(results[index]));
+    for (const [index, pending] of batch.entries()) pending.resolve(results[index]);
   }
 
   async #alone(pending: Pending): Promise<void> {
