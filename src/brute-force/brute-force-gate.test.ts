@@ -93,9 +93,17 @@ await describeEachDialect(
     test('S-BF-3 from one IP, the 101st failure in 24 h over different users gets 429 with Retry-After', async () => {
       const ip = newAddress();
       const user = await newUser(server());
-      for (let i = 0; i < 100; i += 1) {
-        const result = await loginFrom(server(), ip, `nobody-${i}-${uniqueTag()}`, 'guess');
-        assert.equal(result.status, 401, `failure ${i + 1}: ${result.text}`);
+      // Ten at a time: the hashes dominate, and the count does not depend on the order.
+      for (let batch = 0; batch < 10; batch += 1) {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            loginFrom(server(), ip, `nobody-${batch}-${i}-${uniqueTag()}`, 'guess'),
+          ),
+        );
+        assert.deepEqual(
+          results.map((r) => r.status),
+          Array(10).fill(401),
+        );
       }
       const blocked = await loginFrom(server(), ip, `nobody-${uniqueTag()}`, 'guess');
       assert.equal(blocked.status, 429, blocked.text);
@@ -143,7 +151,7 @@ await describeEachDialect(
       const victim = await newUser(server());
       const attacker = newAddress();
       const home = newAddress();
-      await failLogins(server(), attacker, victim.username, 30);
+      await failLogins(server(), attacker, victim.username, 12);
       assert.equal((await loginFrom(server(), attacker, victim.username, victim.password)).status, 401);
       assert.equal((await loginFrom(server(), home, victim.username, victim.password)).status, 200);
       // A success from B clears B's counter only: A stays locked.
