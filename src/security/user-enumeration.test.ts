@@ -19,8 +19,8 @@ import type { TestServer } from '../testing/test-server.ts';
  * S-ENUM-1: a failed login must not tell whether the account exists, is disabled or is locked.
  * The short form (in `npm test`) takes 40 samples per class on SQLite; `npm run test:enum` sets
  * GATEHOUSE_ENUM_SAMPLES=400 and measures on both engines. Samples of the four classes are
- * interleaved at random so load on this shared machine hits every class alike, and when a median
- * is off the sample grows (up to 4 rounds) before the verdict, since medians settle with size.
+ * interleaved at random (see measure), and when a median is off the sample grows (up to 4
+ * rounds) before the verdict, since medians settle with size.
  */
 const SAMPLES = Number(process.env.GATEHOUSE_ENUM_SAMPLES ?? 40);
 const LONG_FORM = process.env.GATEHOUSE_ENUM_SAMPLES !== undefined;
@@ -89,14 +89,19 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** One round: `samples` attempts per class in random order; every answer must equal `reference`. */
+/**
+ * One round: `samples` attempts per class in random order, drawn as blocks that each hold every
+ * class once, so a burst of load from other processes on this shared machine falls on every class
+ * alike instead of on whichever class a plain shuffle happened to bunch up. Every answer must equal
+ * `reference`.
+ */
 async function measure(
   world: World,
   samples: number,
   reference: HttpResult,
   times: Record<ClassName, number[]>,
 ) {
-  const order = shuffled(CLASSES.flatMap((name) => Array<ClassName>(samples).fill(name)));
+  const order = Array.from({ length: samples }, () => shuffled(CLASSES)).flat();
   for (const name of order) {
     const started = performance.now();
     const result = await world.attempt[name]();
