@@ -110,20 +110,38 @@ async function measure(
   }
 }
 
+/**
+ * Two estimates of each class's distance from the wrong-password class, both held to
+ * max(10% of median(wrong password), 3 ms):
+ * - `medians`: security.md's literal |median(class) - median(wrong password)|;
+ * - `paired`: the median of (class - wrong password) within each block of `measure`. Both samples
+ *   of a pair ran back to back, so load that drifts over seconds cancels out; this is the one the
+ *   short form in `npm test` is judged by on this shared 2-core machine. The long form must pass both.
+ * A class that skipped the hash (or did one more) would be ~a whole hash (tens of ms) off in both.
+ */
 function verdict(times: Record<ClassName, number[]>) {
-  const medians = Object.fromEntries(CLASSES.map((name) => [name, median(times[name])])) as Record<
-    ClassName,
-    number
-  >;
+  const medianOf = (f: (name: ClassName) => number) =>
+    Object.fromEntries(CLASSES.map((name) => [name, f(name)])) as Record<ClassName, number>;
+  const wrong = times['wrong password'];
+  const medians = medianOf((name) => median(times[name]));
+  const paired = medianOf((name) => median(times[name].map((t, i) => t - (wrong[i] as number))));
+  const tolerance = Math.max(0.1 * medians['wrong password'], FLOOR_MS);
   const base = medians['wrong password'];
-  const tolerance = Math.max(0.1 * base, FLOOR_MS);
-  const off = CLASSES.filter((name) => Math.abs(medians[name] - base) > tolerance);
-  return { medians, tolerance, off };
+  const offMedians = CLASSES.filter((name) => Math.abs(medians[name] - base) > tolerance);
+  const offPaired = CLASSES.filter((name) => Math.abs(paired[name]) > tolerance);
+  const off = LONG_FORM ? [...new Set([...offMedians, ...offPaired])] : offPaired;
+  return { medians, paired, tolerance, off, count: wrong.length };
 }
 
-function describeMedians(medians: Record<ClassName, number>, count: number, tolerance: number): string {
-  const parts = CLASSES.map((name) => `${name} ${medians[name].toFixed(1)} ms`);
-  return `medians over ${count} samples per class: ${parts.join(', ')} (tolerance ±${tolerance.toFixed(1)} ms)`;
+function describeVerdict(result: ReturnType<typeof verdict>): string {
+  const medians = CLASSES.map((name) => `${name} ${result.medians[name].toFixed(1)} ms`);
+  const paired = CLASSES.filter((name) => name !== 'wrong password').map(
+    (name) => `${name} ${result.paired[name] >= 0 ? '+' : ''}${result.paired[name].toFixed(1)} ms`,
+  );
+  return (
+    `medians over ${result.count} samples per class: ${medians.join(', ')}; ` +
+    `paired differences from wrong password: ${paired.join(', ')} (tolerance ±${result.tolerance.toFixed(1)} ms)`
+  );
 }
 
 await describeEachDialect(
@@ -158,18 +176,10 @@ await describeEachDialect(
       for (let round = 1; round <= (timed ? MAX_ROUNDS : 1); round += 1) {
         await measure(w, timed ? SAMPLES : 5, reference, times);
         result = verdict(times);
-        t.diagnostic(
-          `round ${round}: ${describeMedians(result.medians, times['wrong password'].length, result.tolerance)}`,
-        );
+        t.diagnostic(`round ${round}: ${describeVerdict(result)}`);
         if (!timed || result.off.length === 0) break;
       }
-      if (timed) {
-        assert.deepEqual(
-          result.off,
-          [],
-          describeMedians(result.medians, times['wrong password'].length, result.tolerance),
-        );
-      }
+      if (timed) assert.deepEqual(result.off, [], describeVerdict(result));
     });
 
     test('S-ENUM-1 password reset for the same names: identical 204 answers', async () => {
