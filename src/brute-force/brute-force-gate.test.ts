@@ -158,7 +158,7 @@ await describeEachDialect(
       assert.equal((await loginFrom(server(), attacker, victim.username, victim.password)).status, 401);
     });
 
-    test('S-BF-4 X-Forwarded-For from an untrusted peer is ignored (the loopback peer is trusted here)', async () => {
+    test('S-BF-4 setup: X-Forwarded-For from the trusted loopback proxy picks the counted address', async () => {
       // Sanity check of the setup the other tests rely on: the header does choose the counted address.
       const user = await newUser(server());
       const ip = newAddress();
