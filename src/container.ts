@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { readOrCreateSecret } from './bootstrap/data-dir-secrets.ts';
+import { LoginFailureRepository } from './brute-force/login-failure-repository.ts';
+import { LoginGate } from './brute-force/login-gate.ts';
 import { type Clock, systemClock } from './clock/clock.ts';
 import { type Config, ConfigSchema } from './config/config-schema.ts';
 import { ConfigService } from './config-api/config-service.ts';
 import { PasswordHasher } from './crypto/password-hasher.ts';
 import { SecretBox } from './crypto/secret-box.ts';
+import { newId } from './crypto/token-values.ts';
 import { AmqpEventSink } from './events/amqp-event-sink.ts';
 import { type EventSink, FanOutEventSink } from './events/event-sink.ts';
 import { LogEventSink } from './events/log-event-sink.ts';
@@ -98,11 +101,13 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     evictLocally: (uuids) => cache.evictSessions(uuids),
     events,
   });
+  const loginGate = buildLoginGate(config, db, events, log, now);
   const tokenCheck = new TokenCheckService({ tokens, users, tenants, revoker, cache, feed, now });
   const authenticator = new Authenticator({
     users,
     refreshTokens,
     hasher,
+    gate: loginGate,
     log,
     now,
     refreshLimits: {
@@ -126,6 +131,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     now,
     intervalSeconds: config.token_cleanup_interval,
     batchSize: config.token_cleanup_batch_size,
+    purgeOthers: (batchSize) => loginGate.purgeExpired(batchSize),
   });
   const tokenService = new TokenService({
     authenticator,
@@ -169,6 +175,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     revoker,
     tokenCheck,
     hasher,
+    loginGate,
     log,
     now,
   });
@@ -186,6 +193,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     feed,
     revoker,
     tokenCheck,
+    loginGate,
     /** Starts what runs in the background: the revocation feed, then the expiry job. */
     startBackground: async (options: { expiryJob: boolean } = { expiryJob: true }) => {
       await feed.start({ onRevoked: (uuids) => cache.evictSessions(uuids), onReset: () => cache.flush() });
@@ -228,6 +236,34 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
 }
 
 export type Container = ReturnType<typeof buildContainer>;
+
+/** The brute-force gate of every login path, with its config slice in milliseconds. */
+function buildLoginGate(
+  config: Readonly<Config>,
+  db: Storage['db'],
+  events: EventSink,
+  log: Logger,
+  now: () => number,
+): LoginGate {
+  const bf = config.brute_force;
+  return new LoginGate({
+    failures: new LoginFailureRepository(db),
+    settings: {
+      enabled: bf.enabled,
+      accountMaxFailures: bf.account_max_failures,
+      accountWindowMs: bf.account_window_seconds * 1000,
+      lockMs: bf.lock_seconds * 1000,
+      lockMaxMs: bf.lock_max_seconds * 1000,
+      addressMaxFailures: bf.address_max_failures,
+      addressWindowMs: bf.address_window_seconds * 1000,
+      resetMaxPerLogin: bf.reset_max_per_login,
+    },
+    events,
+    log,
+    now,
+    newId,
+  });
+}
 
 /** The RabbitMQ sink (amqp.enabled); its drops are counted with the other sinks' failures. */
 function buildAmqpSink(config: Readonly<Config>, log: Logger, onDropped: () => void): AmqpEventSink {

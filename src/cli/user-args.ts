@@ -64,6 +64,11 @@ export function parseDisable(args: string[]): string {
   return singleUser(strictParse(args, {}, 1).positionals);
 }
 
+/** `user unlock <login>`: exactly one login name. */
+export function parseUnlock(args: string[]): string {
+  return singleUser(strictParse(args, {}, 1).positionals);
+}
+
 export function parseSetPassword(args: string[]): SetPasswordArgs {
   const { values, positionals } = strictParse(args, PASSWORD_OPTIONS, 1);
   return { user: singleUser(positionals), password: passwordSource(values) };
@@ -119,6 +124,7 @@ Commands:
   list           list users
   disable        disable a user and end its sessions
   set-password   set a user's password and end its sessions
+  unlock         clear a login's failed-login counters and locks
 
 Run "gatehouse user <command> --help" for the options of each. The commands work on the database of
 GATEHOUSE_DATABASE_URL directly (no server needed); it must have been initialized by "gatehouse
@@ -136,6 +142,11 @@ password is generated and printed once. The purpose defaults to "user" (authenti
 
 Lists the users of the tenant UUID, or of every tenant, ordered by username: uuid, username, purpose,
 enabled and tenant, or with --json the API's user objects as one JSON array.`,
+  unlock: `Usage: gatehouse user unlock <login>
+
+Clears the brute-force counters and locks of a login name (username or email), from every client
+address, so its owner can log in again at once (docs/brute-force.md). Counters of client addresses
+(the 429 cap) are not touched.`,
   disable: `Usage: gatehouse user disable <uuid|username>
 
 Disables the user (it can no longer log in) and ends all its sessions at once.`,

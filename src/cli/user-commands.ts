@@ -11,6 +11,7 @@ import {
   parseDisable,
   parseList,
   parseSetPassword,
+  parseUnlock,
   type SetPasswordArgs,
   USER_HELP,
   USER_USAGE,
@@ -30,6 +31,10 @@ const COMMANDS: CommandGroup['commands'] = {
   disable: async (args) => {
     const ref = parseDisable(args);
     return (container) => disableUser(container, ref);
+  },
+  unlock: async (args) => {
+    const login = parseUnlock(args);
+    return (container) => unlockLogin(container, login);
   },
   'set-password': async (args) => {
     const parsed = parseSetPassword(args);
@@ -114,4 +119,11 @@ async function setPassword(container: Container, args: SetPasswordArgs, password
   const ended = await container.userService.setPassword(user.uuid, password.value);
   print(`password set for user "${user.username ?? user.uuid}" (${user.uuid}); sessions ended: ${ended}`);
   if (password.generated) print(`password: ${password.value}`);
+}
+
+/** A login names an enabled user's counters by its UUID, and anything else's by the name itself. */
+async function unlockLogin(container: Container, login: string) {
+  const user = await container.repositories.users.findLoginCandidate(login);
+  const cleared = await container.loginGate.unlock(login, user?.uuid ?? null);
+  print(`unlocked login "${login}": ${cleared} counter(s) cleared`);
 }

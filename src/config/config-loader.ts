@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { listEnvBindings, parseEnvValue } from './config-env.ts';
 import { type Config, ConfigSchema } from './config-schema.ts';
+import { bruteForceProblems } from './config-sections-brute-force.ts';
 
 /** Thrown when configuration is invalid; carries every problem found, not just the first. */
 export class ConfigError extends Error {
@@ -43,6 +44,7 @@ export function loadConfig(env: Env = process.env, overrides: Layer = {}): Reado
     const shown = PUBLIC_LEAF_PATHS.has(error.path) ? describeValue(error.value) : '';
     problems.push(`${error.path || '/'}: ${error.message}${shown}`);
   }
+  if (problems.length === 0) problems.push(...bruteForceProblems((withDefaults as Config).brute_force));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(withDefaults as Config);
 }

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { BruteForceConfig } from './config-sections-brute-force.ts';
 import {
   BootstrapConfig,
   HttpConfig,
@@ -132,6 +133,7 @@ export const ConfigSchema = Type.Object(
     smtp: SmtpConfig,
     email_confirmation: EmailConfirmationConfig,
     password_reset: PasswordResetConfig,
+    brute_force: BruteForceConfig,
   },
   { additionalProperties: false },
 );

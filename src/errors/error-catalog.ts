@@ -258,6 +258,14 @@ export const ERROR_CATALOG = {
     message: 'Bad request',
     description: 'Malformed request line, headers or query string.',
   },
+  'too-many-failed-logins': {
+    status: 429,
+    shape: 'route',
+    message: 'Too many failed attempts from this address, retry later',
+    description:
+      'The client address used up brute_force.address_max_failures (failed logins and password-reset ' +
+      'requests) in its window; Retry-After gives the seconds left (docs/brute-force.md).',
+  },
   'hashing-overloaded': {
     status: 503,
     shape: 'route',

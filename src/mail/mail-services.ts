@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { LoginGate } from '../brute-force/login-gate.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { PasswordHasher } from '../crypto/password-hasher.ts';
 import { EmailRepository } from '../emails/email-repository.ts';
@@ -30,6 +31,8 @@ export interface MailServicesDeps {
   revoker: SessionRevoker;
   tokenCheck: TokenCheckService;
   hasher: PasswordHasher;
+  /** Password-reset requests are counted by the brute-force gate. */
+  loginGate: LoginGate;
   log: Logger;
   now: () => number;
   /** Replaces SMTP (tests of failure paths); SMTP from config otherwise. */
@@ -82,6 +85,7 @@ export function buildMailServices(deps: MailServicesDeps) {
       linkTokens,
       revoker: deps.revoker,
       hasher,
+      gate: deps.loginGate,
       mailer,
       log,
       settings: { from, publicUrl, ...reset, expirationSeconds: reset.expiration_seconds, passwordRules },

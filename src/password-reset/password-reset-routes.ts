@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { clientAddress } from '../http/client-address.ts';
 import { requireBody } from '../http/json-body.ts';
 import type { PasswordResetService } from './password-reset-service.ts';
 
@@ -38,7 +39,7 @@ export const passwordResetRoutes: FastifyPluginAsync<PasswordResetRoutesOptions>
     '/users/password/reset',
     { config: { resource: 'reset' }, schema: { tags, querystring: ResetRequestQuery } },
     async (request, reply) => {
-      await service.request(request.query);
+      await service.request(request.query, clientAddress(request));
       return reply.code(204).send();
     },
   );

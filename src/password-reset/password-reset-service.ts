@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { LoginGate } from '../brute-force/login-gate.ts';
 import type { PasswordHasher, StoredPassword } from '../crypto/password-hasher.ts';
 import { spentToken } from '../emails/email-service.ts';
 import { isLinkToken, type LinkTokens } from '../emails/link-tokens.ts';
@@ -22,6 +23,7 @@ export interface PasswordResetDeps {
   linkTokens: LinkTokens;
   revoker: SessionRevoker;
   hasher: PasswordHasher;
+  gate: LoginGate;
   mailer: Mailer;
   log: Logger;
   settings: {
@@ -54,11 +56,15 @@ export class PasswordResetService {
    * GET /users/password/reset. The answer is the same whoever is asked for (ASVS 6.4.3, A14):
    * the lookup is done before answering, but the token and the mail, which only exist for real
    * users, are made after, so neither the status nor the timing tells whether the account exists.
+   * Each request spends one of the client address's failures (429 past the cap), and a login name
+   * gets at most brute_force.reset_max_per_login mails per window; past it, 204 and no mail.
    */
-  async request(query: ResetRequest): Promise<void> {
-    const target = await this.#deps.targets.find(exactlyOne(query));
-    if (!target) {
-      this.#deps.log.debug('password reset requested for no eligible user');
+  async request(query: ResetRequest, remoteAddr: string): Promise<void> {
+    const wanted = exactlyOne(query);
+    const mayMail = await this.#deps.gate.countResetRequest(wanted.value, remoteAddr);
+    const target = await this.#deps.targets.find(wanted);
+    if (!target || !mayMail) {
+      this.#deps.log.debug({ limited: !mayMail }, 'password reset requested: no mail sent');
       return;
     }
     const sending = this.#mailReset(target).catch((error: unknown) => {

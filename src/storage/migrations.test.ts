@@ -97,11 +97,20 @@ const COLUMNS: { [T in keyof DatabaseSchema]: Record<keyof DatabaseSchema[T], tr
     country: true,
     zip_code: true,
   },
+  auth_login_failure: {
+    counter_key: true,
+    failures: true,
+    window_start_ms: true,
+    locked_until_ms: true,
+    lock_count: true,
+    lock_id: true,
+    expires_at_ms: true,
+  },
 };
 
 const TEN_YEARS_MS = 315_360_000 * 1000;
 /** Every migration, in order: what a fresh database gets. */
-const ALL_MIGRATIONS = ['0001-initial', '0002-tenant-details'];
+const ALL_MIGRATIONS = ['0001-initial', '0002-tenant-details', '0003-login-failures'];
 
 /** A fresh database of the dialect, migrated or not; always disposed. */
 async function withDatabase(

@@ -142,6 +142,23 @@ export interface AddressTable {
   zip_code: string | null;
 }
 
+/**
+ * A failed-login counter of the brute-force gate (migration 0003). `counter_key` names an account at
+ * one client address or a client address alone (see brute-force/login-failure-keys.ts).
+ */
+export interface LoginFailureTable {
+  counter_key: string;
+  failures: number;
+  window_start_ms: number;
+  /** 0 when the counter has never locked; otherwise the end of the latest lock (maybe past). */
+  locked_until_ms: number;
+  /** Locks so far, for the doubling lock duration. */
+  lock_count: number;
+  /** A fresh id written by the statement that started the latest lock (who announces it). */
+  lock_id: string | null;
+  expires_at_ms: number;
+}
+
 export interface DatabaseSchema {
   auth_tenant: TenantTable;
   auth_user: UserTable;
@@ -157,6 +174,7 @@ export interface DatabaseSchema {
   auth_refresh_token: RefreshTokenTable;
   auth_tenant_domain: TenantDomainTable;
   auth_address: AddressTable;
+  auth_login_failure: LoginFailureTable;
 }
 
 export function toBool(value: DbBool): boolean {

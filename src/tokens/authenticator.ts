@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { LoginGate } from '../brute-force/login-gate.ts';
 import type { PasswordHasher } from '../crypto/password-hasher.ts';
 import { digestToken, isTokenShaped } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
@@ -32,6 +33,8 @@ export interface AuthenticatorDeps {
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
   hasher: PasswordHasher;
+  /** Brute-force counters and locks: every path below goes through it (security.md A2). */
+  gate: LoginGate;
   log: Logger;
   now: () => number;
   refreshLimits: { maxIdleSeconds: number; maxLifetimeSeconds: number };
@@ -53,6 +56,7 @@ export class Authenticator {
 
   async authenticate(attempt: LoginAttempt): Promise<Principal> {
     const { request, credentials } = attempt;
+    await this.#deps.gate.assertAddressAllowed(attempt.remoteAddr);
     if (request.refreshToken && request.clientId) {
       return this.#withRefreshToken(attempt, request.refreshToken, request.clientId);
     }
@@ -64,29 +68,53 @@ export class Authenticator {
     throw this.#fail(attempt, null, 'no credentials');
   }
 
+  /**
+   * The attempt is counted before the hash. A locked account, an unknown login and a disabled user
+   * all verify against the dummy hash, so they cost what a wrong password costs (S-ENUM-1), and a
+   * locked account refuses even the right password with the same 401 (S-BF-1).
+   */
   async #withPassword(attempt: LoginAttempt, credentials: Credentials): Promise<Principal> {
-    const user = await this.#deps.users.findLoginCandidate(credentials.login);
-    const verdict = await this.#deps.hasher.verify(credentials.password, user?.password ?? null);
-    if (!user || !verdict.ok) throw this.#fail(attempt, credentials.login, 'unknown login or wrong password');
+    const { gate, hasher, users } = this.#deps;
+    const user = await users.findLoginCandidate(credentials.login);
+    const ticket = await gate.countAttempt({ login: credentials.login, user }, attempt.remoteAddr);
+    const verdict = await hasher.verify(
+      credentials.password,
+      ticket.locked ? null : (user?.password ?? null),
+    );
+    if (!user || !verdict.ok) {
+      const reason = ticket.locked
+        ? 'login locked after repeated failures'
+        : 'unknown login or wrong password';
+      throw await this.#refuse(attempt, credentials.login, reason);
+    }
     if (user.effectiveMethod !== NATIVE) {
-      throw this.#fail(attempt, credentials.login, `user authentication method is ${user.effectiveMethod}`);
+      throw await this.#refuse(
+        attempt,
+        credentials.login,
+        `user authentication method is ${user.effectiveMethod}`,
+      );
     }
     if (verdict.upgraded && user.password) {
-      await this.#deps.users.upgradePassword(user.uuid, user.password.hash, verdict.upgraded);
+      await users.upgradePassword(user.uuid, user.password.hash, verdict.upgraded);
     }
+    await gate.succeeded(ticket);
     return { user, login: credentials.login, refreshToken: null };
   }
 
+  /** Failures here count against the client address only: a bad refresh token names no account. */
   async #withRefreshToken(attempt: LoginAttempt, value: string, clientId: string): Promise<Principal> {
     const token = isTokenShaped(value)
       ? await this.#deps.refreshTokens.findByDigest(digestToken(value), clientId)
       : null;
-    if (!token) throw this.#fail(attempt, null, 'unknown refresh token for this client_id');
-    if (this.#isStale(token)) throw this.#fail(attempt, token.login, 'refresh token expired');
+    if (!token) throw await this.#refuse(attempt, null, 'unknown refresh token for this client_id');
+    if (this.#isStale(token)) throw await this.#refuse(attempt, token.login, 'refresh token expired');
     const user = await this.#deps.users.getLoginCandidate(token.userUuid);
-    if (!user?.enabled) throw this.#fail(attempt, token.login, 'user disabled or deleted');
+    if (!user?.enabled) throw await this.#refuse(attempt, token.login, 'user disabled or deleted');
+    if (await this.#deps.gate.isLocked({ login: token.login, user }, attempt.remoteAddr)) {
+      throw await this.#refuse(attempt, token.login, 'login locked after repeated failures');
+    }
     if (user.effectiveMethod !== NATIVE) {
-      throw this.#fail(attempt, token.login, `user authentication method is ${user.effectiveMethod}`);
+      throw await this.#refuse(attempt, token.login, `user authentication method is ${user.effectiveMethod}`);
     }
     await this.#deps.refreshTokens.touch(token.uuid, this.#deps.now());
     return { user, login: token.login, refreshToken: token };
@@ -99,6 +127,12 @@ export class Authenticator {
     const lastUse = token.lastUsedAtMs ?? token.createdAtMs;
     if (maxIdleSeconds > 0 && now - lastUse > maxIdleSeconds * 1000) return true;
     return maxLifetimeSeconds > 0 && now - token.createdAtMs > maxLifetimeSeconds * 1000;
+  }
+
+  /** A refused guess: it counts against the client address (S-BF-3), then fails like any other. */
+  async #refuse(attempt: LoginAttempt, login: string | null, reason: string): Promise<DomainError> {
+    await this.#deps.gate.recordAddressFailure(attempt.remoteAddr);
+    return this.#fail(attempt, login, reason);
   }
 
   #fail(attempt: LoginAttempt, login: string | null, reason: string): DomainError {

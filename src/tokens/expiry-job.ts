@@ -12,6 +12,8 @@ export interface ExpiryJobDeps {
   now: () => number;
   intervalSeconds: number;
   batchSize: number;
+  /** Other expired rows to purge on each run (the brute-force counters); returns how many. */
+  purgeOthers?: (batchSize: number) => Promise<number>;
 }
 
 /**
@@ -41,10 +43,11 @@ export class ExpiryJob {
     await this.#running;
   }
 
-  async runOnce(): Promise<{ purged: number; announced: number }> {
+  async runOnce(): Promise<{ purged: number; announced: number; othersPurged: number }> {
     const purged = await this.#purge();
     const announced = await this.#announceExpiringSoon();
-    return { purged, announced };
+    const othersPurged = (await this.#deps.purgeOthers?.(this.#deps.batchSize)) ?? 0;
+    return { purged, announced, othersPurged };
   }
 
   #tick(): void {
