@@ -24,7 +24,7 @@ describe('gatehouse user unlock [sqlite]', () => {
     await failLogins(server, first, user.username, 11);
     await failLogins(server, second, user.username.toUpperCase(), 11);
     assert.equal((await loginFrom(server, first, user.username, user.password)).status, 401);
-    const stdout = succeeded(runGatehouse(server, ['user', 'unlock', user.username]));
+    const stdout = succeeded(await runGatehouse(server, ['user', 'unlock', user.username]));
     assert.match(stdout, new RegExp(`unlocked login "${user.username}": 2 counter\\(s\\) cleared`));
     for (const address of [first, second]) {
       assert.equal((await loginFrom(server, address, user.username, user.password)).status, 200);
@@ -34,9 +34,9 @@ describe('gatehouse user unlock [sqlite]', () => {
   test('§5.5 user unlock of an unknown login clears its counters too; no argument is a usage error', async () => {
     const address = newAddress();
     await failLogins(server, address, 'no-such-login', 2);
-    succeeded(runGatehouse(server, ['user', 'unlock', 'no-such-login']));
+    succeeded(await runGatehouse(server, ['user', 'unlock', 'no-such-login']));
     const ref = { login: 'no-such-login', user: null };
     assert.equal(await server.container.loginGate.accountFailures(ref, address), 0);
-    failed(runGatehouse(server, ['user', 'unlock']), 2, /exactly one/);
+    failed(await runGatehouse(server, ['user', 'unlock']), 2, /exactly one/);
   });
 });

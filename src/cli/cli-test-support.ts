@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestServer } from '../testing/test-server.ts';
 
@@ -18,9 +18,17 @@ export interface CliOptions {
   env?: Record<string, string>;
 }
 
-/** Runs the command on the SQLite file of `server` (its data dir), logging warnings only. */
-export function runGatehouse(server: TestServer, args: string[], options: CliOptions = {}): CliResult {
-  const result = spawnSync(process.execPath, [bin, ...args], {
+/**
+ * Runs the command on the database of `server`, logging warnings only. Asynchronous on purpose: the
+ * test server lives in this process, and a synchronous spawn froze it (and the HTTP client's
+ * keep-alive timers) for seconds, which made the next request fail under load.
+ */
+export function runGatehouse(
+  server: TestServer,
+  args: string[],
+  options: CliOptions = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: {
       PATH: process.env.PATH,
       GATEHOUSE_DATA_DIR: server.database.dataDir,
@@ -28,11 +36,21 @@ export function runGatehouse(server: TestServer, args: string[], options: CliOpt
       GATEHOUSE_LOG_LEVEL: 'warn',
       ...options.env,
     },
-    input: options.stdin ?? '',
-    encoding: 'utf8',
     timeout: 60_000,
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  child.stdin.end(options.stdin ?? '');
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** Asserts exit 0 and returns standard output. */

@@ -64,8 +64,8 @@ async function groupsOf(tenantUuid: string) {
     .sort();
 }
 
-function createTenantCli(args: string[], options: CliOptions = {}): string {
-  return createdUuid('tenant', succeeded(gatehouse(['tenant', 'create', ...args], options)));
+async function createTenantCli(args: string[], options: CliOptions = {}): Promise<string> {
+  return createdUuid('tenant', succeeded(await gatehouse(['tenant', 'create', ...args], options)));
 }
 
 describe('gatehouse tenant and policy commands [sqlite]', () => {
@@ -79,25 +79,28 @@ describe('gatehouse tenant and policy commands [sqlite]', () => {
     await server?.close();
   });
 
-  test('§6 --help explains gatehouse tenant, gatehouse policy and their commands; bad usage exits 2', () => {
-    const top = succeeded(gatehouse(['--help']));
+  test('§6 --help explains gatehouse tenant, gatehouse policy and their commands; bad usage exits 2', async () => {
+    const top = succeeded(await gatehouse(['--help']));
     assert.match(top, /tenant +manage tenants/);
     assert.match(top, /policy +manage policies/);
     for (const noun of ['tenant', 'policy']) {
-      assert.match(succeeded(gatehouse([noun, '--help'])), new RegExp(`Usage: gatehouse ${noun} <command>`));
+      assert.match(
+        succeeded(await gatehouse([noun, '--help'])),
+        new RegExp(`Usage: gatehouse ${noun} <command>`),
+      );
       for (const command of ['create', 'list']) {
-        const help = succeeded(gatehouse([noun, command, '--help']));
+        const help = succeeded(await gatehouse([noun, command, '--help']));
         assert.match(help, new RegExp(`Usage: gatehouse ${noun} ${command}`));
       }
-      failed(gatehouse([noun]), 2, new RegExp(`Usage: gatehouse ${noun}`));
-      failed(gatehouse([noun, 'frobnicate']), 2, new RegExp(`unknown command: ${noun} frobnicate`));
-      failed(gatehouse([noun, 'create']), 2, /--name is required/);
-      failed(gatehouse([noun, 'create', '--name', 'x', '--bogus']), 2, /--bogus/);
-      failed(gatehouse([noun, 'list', 'extra']), 2, /unexpected argument: extra/);
+      failed(await gatehouse([noun]), 2, new RegExp(`Usage: gatehouse ${noun}`));
+      failed(await gatehouse([noun, 'frobnicate']), 2, new RegExp(`unknown command: ${noun} frobnicate`));
+      failed(await gatehouse([noun, 'create']), 2, /--name is required/);
+      failed(await gatehouse([noun, 'create', '--name', 'x', '--bogus']), 2, /--bogus/);
+      failed(await gatehouse([noun, 'list', 'extra']), 2, /unexpected argument: extra/);
     }
   });
 
-  test('§6 tenant and policy arguments are checked against the API rules before any database work', () => {
+  test('§6 tenant and policy arguments are checked against the API rules before any database work', async () => {
     const rejects = (parse: () => unknown, message: RegExp) =>
       assert.throws(parse, (error: unknown) => {
         assert.ok(error instanceof UsageError, String(error));
@@ -147,7 +150,9 @@ describe('gatehouse tenant and policy commands [sqlite]', () => {
     const domains = [uniqueDomain('b'), uniqueDomain('a')];
     const name = `CLI tenant ${uniqueTag()}`;
     const args = ['--name', name, '--slug', slug, '--domain-name', domains[0] as string];
-    const stdout = succeeded(gatehouse(['tenant', 'create', ...args, '--domain-name', domains[1] as string]));
+    const stdout = succeeded(
+      await gatehouse(['tenant', 'create', ...args, '--domain-name', domains[1] as string]),
+    );
     const uuid = createdUuid('tenant', stdout);
     assert.match(stdout, new RegExp(`with slug ${slug} under ${server.topTenantUuid}`));
     assert.deepEqual(await api(`/tenants/${uuid}`), {
@@ -169,29 +174,37 @@ describe('gatehouse tenant and policy commands [sqlite]', () => {
     const username = `in-cli-tenant-${uniqueTag()}`;
     const password = newPassword();
     const created = ['user', 'create', '--username', username, '--password', password, '--tenant', uuid];
-    succeeded(gatehouse(created));
+    succeeded(await gatehouse(created));
     const { acl } = await login(server, username, password);
     assert.ok(acl.includes('cli.everyone.read'), JSON.stringify(acl));
   });
 
   test('§2.5 tenant create --parent nests the tenant; the slug comes from the name; failures exit 1 and create nothing', async () => {
-    const parent = createTenantCli(['--name', `parent ${uniqueTag()}`]);
+    const parent = await createTenantCli(['--name', `parent ${uniqueTag()}`]);
     const tag = uniqueTag();
-    const child = createTenantCli(['--name', `K ${tag}`, '--parent', parent.toUpperCase()]);
+    const child = await createTenantCli(['--name', `K ${tag}`, '--parent', parent.toUpperCase()]);
     const body = (await api(`/tenants/${child}`)) as TenantBody;
     assert.deepEqual([body.parent_uuid, body.slug], [parent, `K${tag}`.slice(0, 10)]);
     const scoped = (await api('/tenants', parent)) as ListBody<TenantBody>;
     assert.deepEqual(scoped.items.map((t) => t.uuid).sort(), [parent, child].sort());
 
     const domain = uniqueDomain();
-    const taken = createTenantCli(['--name', 'taken', '--slug', uniqueSlug(), '--domain-name', domain]);
+    const taken = await createTenantCli(['--name', 'taken', '--slug', uniqueSlug(), '--domain-name', domain]);
     const takenSlug = ((await api(`/tenants/${taken}`)) as TenantBody).slug;
     const loser = `loser ${uniqueTag()}`;
-    failed(gatehouse(['tenant', 'create', '--name', loser, '--slug', takenSlug]), 1, /slug: .*already used/);
-    failed(gatehouse(['tenant', 'create', '--name', loser, '--domain-name', domain]), 1, /domain_names: /);
+    failed(
+      await gatehouse(['tenant', 'create', '--name', loser, '--slug', takenSlug]),
+      1,
+      /slug: .*already used/,
+    );
+    failed(
+      await gatehouse(['tenant', 'create', '--name', loser, '--domain-name', domain]),
+      1,
+      /domain_names: /,
+    );
     const unknown = randomUUID();
     failed(
-      gatehouse(['tenant', 'create', '--name', loser, '--parent', unknown]),
+      await gatehouse(['tenant', 'create', '--name', loser, '--parent', unknown]),
       1,
       new RegExp(`unknown tenant: ${unknown}`),
     );
@@ -202,7 +215,7 @@ describe('gatehouse tenant and policy commands [sqlite]', () => {
   test('§2.5 tenant list prints a table, --json the API tenant objects of every tenant', async () => {
     const slug = uniqueSlug();
     const domain = uniqueDomain();
-    const uuid = createTenantCli([
+    const uuid = await createTenantCli([
       '--name',
       `listed ${uniqueTag()}`,
       '--slug',
@@ -210,10 +223,10 @@ describe('gatehouse tenant and policy commands [sqlite]', () => {
       '--domain-name',
       domain,
     ]);
-    const table = succeeded(gatehouse(['tenant', 'list']));
+    const table = succeeded(await gatehouse(['tenant', 'list']));
     assert.match(table.split('\n')[0] as string, /^UUID +SLUG +PARENT +DOMAINS +NAME$/);
     assert.match(table, new RegExp(`${uuid} +${slug} +${server.topTenantUuid} +${domain} +listed `));
-    const json = JSON.parse(succeeded(gatehouse(['tenant', 'list', '--json'])));
+    const json = JSON.parse(succeeded(await gatehouse(['tenant', 'list', '--json'])));
     assert.deepEqual(json, ((await api('/tenants')) as ListBody<TenantBody>).items);
   });
 
@@ -221,7 +234,9 @@ describe('gatehouse tenant and policy commands [sqlite]', () => {
     const tag = uniqueTag();
     const acl = [`cli.${tag}.read.#`, `!cli.${tag}.read.secret`];
     const args = ['--name', `CLI ${tag}`, '--slug', `cli-${tag}`, '--description', 'made by the CLI'];
-    const stdout = succeeded(gatehouse(['policy', 'create', ...args, '--acl', acl[0]!, '--acl', acl[1]!]));
+    const stdout = succeeded(
+      await gatehouse(['policy', 'create', ...args, '--acl', acl[0]!, '--acl', acl[1]!]),
+    );
     const uuid = createdUuid('policy', stdout);
     const body = (await api(`/policies/${uuid}`)) as PolicyBody;
     assert.deepEqual(
@@ -238,7 +253,7 @@ describe('gatehouse tenant and policy commands [sqlite]', () => {
       },
     );
 
-    const tenant = createTenantCli(['--name', `pol ${tag}`]);
+    const tenant = await createTenantCli(['--name', `pol ${tag}`]);
     const inTenant = [
       'policy',
       'create',
@@ -249,24 +264,32 @@ describe('gatehouse tenant and policy commands [sqlite]', () => {
       '--tenant',
       tenant,
     ];
-    const scopedUuid = createdUuid('policy', succeeded(gatehouse(inTenant)));
+    const scopedUuid = createdUuid('policy', succeeded(await gatehouse(inTenant)));
     const scoped = (await api(`/policies/${scopedUuid}`, tenant)) as PolicyBody;
     assert.deepEqual([scoped.tenant_uuid, scoped.slug, scoped.description], [tenant, `Auto${tag}`, null]);
     const username = `pol-${tag}`;
     const password = newPassword();
     const user = ['user', 'create', '--username', username, '--password', password];
-    succeeded(gatehouse([...user, '--tenant', tenant, '--policy', `Auto${tag}`]));
+    succeeded(await gatehouse([...user, '--tenant', tenant, '--policy', `Auto${tag}`]));
     assert.ok((await login(server, username, password)).acl.includes(`cli.${tag}.tenant`));
   });
 
   test('§2.7 policy create failures (duplicate name or slug, unknown tenant) exit 1 and create nothing', async () => {
     const tag = uniqueTag();
-    succeeded(gatehouse(['policy', 'create', '--name', `dup ${tag}`, '--slug', `dup-${tag}`]));
-    failed(gatehouse(['policy', 'create', '--name', `dup ${tag}`]), 1, /Policy "dup .*" already exists/);
+    succeeded(await gatehouse(['policy', 'create', '--name', `dup ${tag}`, '--slug', `dup-${tag}`]));
+    failed(
+      await gatehouse(['policy', 'create', '--name', `dup ${tag}`]),
+      1,
+      /Policy "dup .*" already exists/,
+    );
     const other = `other ${tag}`;
-    failed(gatehouse(['policy', 'create', '--name', other, '--slug', `dup-${tag}`]), 1, /already exists/);
+    failed(
+      await gatehouse(['policy', 'create', '--name', other, '--slug', `dup-${tag}`]),
+      1,
+      /already exists/,
+    );
     const unknown = randomUUID();
-    failed(gatehouse(['policy', 'create', '--name', other, '--tenant', unknown]), 1, /unknown tenant/);
+    failed(await gatehouse(['policy', 'create', '--name', other, '--tenant', unknown]), 1, /unknown tenant/);
     const found = (await api(
       `/policies?name=${encodeURIComponent(other)}&recurse=true`,
     )) as ListBody<unknown>;
@@ -275,32 +298,32 @@ describe('gatehouse tenant and policy commands [sqlite]', () => {
 
   test("§2.7 policy list prints a table, --json the API policy objects; --tenant that tenant's view", async () => {
     const tag = uniqueTag();
-    const tenant = createTenantCli(['--name', `view ${tag}`]);
+    const tenant = await createTenantCli(['--name', `view ${tag}`]);
     const create = ['policy', 'create', '--name', `listed ${tag}`, '--acl', 'x.y', '--tenant', tenant];
-    const uuid = createdUuid('policy', succeeded(gatehouse(create)));
-    const table = succeeded(gatehouse(['policy', 'list']));
+    const uuid = createdUuid('policy', succeeded(await gatehouse(create)));
+    const table = succeeded(await gatehouse(['policy', 'list']));
     assert.match(table.split('\n')[0] as string, /^UUID +SLUG +TENANT +READ_ONLY +ACL +NAME$/);
     assert.match(table, new RegExp(`${uuid} +listed${tag} +${tenant} +no +1 +listed ${tag}`));
     assert.match(table, /cli_ops +\S+ +yes +1 +cli_ops/);
-    const every = JSON.parse(succeeded(gatehouse(['policy', 'list', '--json'])));
+    const every = JSON.parse(succeeded(await gatehouse(['policy', 'list', '--json'])));
     assert.deepEqual(every, ((await api('/policies?recurse=true')) as ListBody<PolicyBody>).items);
-    const view = JSON.parse(succeeded(gatehouse(['policy', 'list', '--tenant', tenant, '--json'])));
+    const view = JSON.parse(succeeded(await gatehouse(['policy', 'list', '--tenant', tenant, '--json'])));
     const viaApi = ((await api('/policies', tenant)) as ListBody<PolicyBody>).items;
     assert.deepEqual(view, viaApi);
     assert.ok(viaApi.some((p) => p.uuid === uuid));
-    failed(gatehouse(['policy', 'list', '--tenant', randomUUID()]), 1, /unknown tenant/);
+    failed(await gatehouse(['policy', 'list', '--tenant', randomUUID()]), 1, /unknown tenant/);
   });
 
-  test('§6 tenant and policy commands on a database never initialized exit 1 and say to bootstrap first', () => {
+  test('§6 tenant and policy commands on a database never initialized exit 1 and say to bootstrap first', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'gatehouse-cli-empty-'));
     try {
       const env = {
         GATEHOUSE_DATA_DIR: empty,
         GATEHOUSE_DATABASE_URL: `sqlite:${join(empty, 'gatehouse.db')}`,
       };
-      failed(gatehouse(['tenant', 'list'], { env }), 1, /gatehouse bootstrap/);
-      failed(gatehouse(['tenant', 'create', '--name', 'x'], { env }), 1, /gatehouse bootstrap/);
-      failed(gatehouse(['policy', 'list'], { env }), 1, /gatehouse bootstrap/);
+      failed(await gatehouse(['tenant', 'list'], { env }), 1, /gatehouse bootstrap/);
+      failed(await gatehouse(['tenant', 'create', '--name', 'x'], { env }), 1, /gatehouse bootstrap/);
+      failed(await gatehouse(['policy', 'list'], { env }), 1, /gatehouse bootstrap/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
@@ -324,11 +347,11 @@ describe('gatehouse tenant create and the bus [sqlite]', { skip: unavailable ?? 
 
   test('§3.14 tenant create publishes auth_tenant_added on RabbitMQ when amqp.enabled, and nothing otherwise', async () => {
     const env = { GATEHOUSE_AMQP_EXCHANGE_NAME: exchange };
-    const quiet = createTenantCli(['--name', `quiet ${uniqueTag()}`], { env });
+    const quiet = await createTenantCli(['--name', `quiet ${uniqueTag()}`], { env });
     const slug = uniqueSlug();
     const domain = uniqueDomain();
     const args = ['--name', 'announced', '--slug', slug, '--domain-name', domain];
-    const announced = createTenantCli(args, { env: { ...env, GATEHOUSE_AMQP_ENABLED: 'true' } });
+    const announced = await createTenantCli(args, { env: { ...env, GATEHOUSE_AMQP_ENABLED: 'true' } });
     const [message] = await queue.waitFor(`auth.tenants.${announced}.created`);
     assert.equal(message?.headers.name, 'auth_tenant_added');
     assert.equal(message?.headers.tenant_uuid, announced);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,19 +13,12 @@ import {
   upsertPolicy,
 } from '../testing/test-fixtures.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
+import { type CliOptions, type CliResult, failed, runGatehouse, succeeded } from './cli-test-support.ts';
 
 /**
  * `gatehouse user …` run as a real process (bin/gatehouse.js) on the SQLite file of a running test
  * server, whose HTTP API then shows what the command did.
  */
-const bin = join(new URL('../..', import.meta.url).pathname, 'bin/gatehouse.js');
-
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 interface UserBody {
   uuid: string;
   username: string;
@@ -39,33 +31,8 @@ interface UserBody {
 let server: TestServer;
 let token: string;
 
-function gatehouse(
-  args: string[],
-  options: { stdin?: string; env?: Record<string, string> } = {},
-): CliResult {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    env: {
-      PATH: process.env.PATH,
-      GATEHOUSE_DATA_DIR: server.database.dataDir,
-      GATEHOUSE_DATABASE_URL: server.database.url,
-      GATEHOUSE_LOG_LEVEL: 'warn',
-      ...options.env,
-    },
-    input: options.stdin ?? '',
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function succeeded(result: CliResult): string {
-  assert.equal(result.status, 0, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
-  return result.stdout;
-}
-
-function failed(result: CliResult, code: number, message: RegExp): void {
-  assert.equal(result.status, code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
-  assert.match(result.stderr, message);
+function gatehouse(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return runGatehouse(server, args, options);
 }
 
 /** The created user's uuid, read from `created user "name" (uuid) …`. */
@@ -99,40 +66,40 @@ describe('gatehouse user commands [sqlite]', () => {
     await server?.close();
   });
 
-  test('§6 --help explains gatehouse user and each of its commands; bad usage exits 2', () => {
-    assert.match(succeeded(gatehouse(['--help'])), /user +manage users/);
-    assert.match(succeeded(gatehouse(['user', '--help'])), /Usage: gatehouse user <command>/);
+  test('§6 --help explains gatehouse user and each of its commands; bad usage exits 2', async () => {
+    assert.match(succeeded(await gatehouse(['--help'])), /user +manage users/);
+    assert.match(succeeded(await gatehouse(['user', '--help'])), /Usage: gatehouse user <command>/);
     for (const command of ['create', 'list', 'disable', 'set-password']) {
       assert.match(
-        succeeded(gatehouse(['user', command, '--help'])),
+        succeeded(await gatehouse(['user', command, '--help'])),
         new RegExp(`Usage: gatehouse user ${command}`),
       );
     }
-    failed(gatehouse(['user']), 2, /Usage: gatehouse user/);
-    failed(gatehouse(['user', 'frobnicate']), 2, /unknown command: user frobnicate/);
-    failed(gatehouse(['user', 'create']), 2, /--username is required/);
-    failed(gatehouse(['user', 'create', '--username', 'x'.repeat(257)]), 2, /longer than 256/);
-    failed(gatehouse(['user', 'create', '--username', 'x', '--bogus']), 2, /--bogus/);
+    failed(await gatehouse(['user']), 2, /Usage: gatehouse user/);
+    failed(await gatehouse(['user', 'frobnicate']), 2, /unknown command: user frobnicate/);
+    failed(await gatehouse(['user', 'create']), 2, /--username is required/);
+    failed(await gatehouse(['user', 'create', '--username', 'x'.repeat(257)]), 2, /longer than 256/);
+    failed(await gatehouse(['user', 'create', '--username', 'x', '--bogus']), 2, /--bogus/);
     failed(
-      gatehouse(['user', 'create', '--username', 'x', '--password', 'p', '--password-stdin']),
+      await gatehouse(['user', 'create', '--username', 'x', '--password', 'p', '--password-stdin']),
       2,
       /together/,
     );
     failed(
-      gatehouse(['user', 'create', '--username', 'x', '--purpose', 'admin']),
+      await gatehouse(['user', 'create', '--username', 'x', '--purpose', 'admin']),
       2,
       /--purpose must be one of/,
     );
     failed(
-      gatehouse(['user', 'create', '--username', 'x', '--tenant', 'top']),
+      await gatehouse(['user', 'create', '--username', 'x', '--tenant', 'top']),
       2,
       /--tenant must be a tenant uuid/,
     );
-    failed(gatehouse(['user', 'list', 'extra']), 2, /unexpected argument: extra/);
-    failed(gatehouse(['user', 'disable']), 2, /exactly one user/);
-    failed(gatehouse(['user', 'set-password', 'a', 'b']), 2, /unexpected argument: b/);
+    failed(await gatehouse(['user', 'list', 'extra']), 2, /unexpected argument: extra/);
+    failed(await gatehouse(['user', 'disable']), 2, /exactly one user/);
+    failed(await gatehouse(['user', 'set-password', 'a', 'b']), 2, /unexpected argument: b/);
     failed(
-      gatehouse(['user', 'set-password', 'x', '--password-stdin'], { stdin: '' }),
+      await gatehouse(['user', 'set-password', 'x', '--password-stdin'], { stdin: '' }),
       2,
       /standard input is empty/,
     );
@@ -141,7 +108,9 @@ describe('gatehouse user commands [sqlite]', () => {
   test('§6 user create --password: the user logs in and joins the all-users group; the password is not printed', async () => {
     const username = `cli-${uniqueTag()}`;
     const password = newPassword();
-    const stdout = succeeded(gatehouse(['user', 'create', '--username', username, '--password', password]));
+    const stdout = succeeded(
+      await gatehouse(['user', 'create', '--username', username, '--password', password]),
+    );
     assert.ok(!stdout.includes(password), 'a given password is never printed');
     const uuid = createdUuid(stdout);
     const user = await userByName(username);
@@ -157,7 +126,7 @@ describe('gatehouse user commands [sqlite]', () => {
 
   test('§6 user create without a password prints a generated one; --password-stdin, --purpose and --policy', async () => {
     const generatedName = `gen-${uniqueTag()}`;
-    const stdout = succeeded(gatehouse(['user', 'create', '--username', generatedName]));
+    const stdout = succeeded(await gatehouse(['user', 'create', '--username', generatedName]));
     const generated = printedPassword(stdout);
     assert.equal((await postToken(server, generatedName, generated, { expiration: 60 })).status, 200);
 
@@ -167,7 +136,7 @@ describe('gatehouse user commands [sqlite]', () => {
     const username = `svc-${uniqueTag()}`;
     const password = newPassword();
     const args = ['user', 'create', '--username', username, '--password-stdin', '--purpose', 'internal'];
-    const created = gatehouse(
+    const created = await gatehouse(
       [...args, '--tenant', tenant, '--policy', slugs[0] as string, '--policy', slugs[1] as string],
       {
         stdin: `${password}\n`,
@@ -195,32 +164,32 @@ describe('gatehouse user commands [sqlite]', () => {
 
   test('§6 user create failures exit 1 with a clear message and create nothing', async () => {
     const taken = `taken-${uniqueTag()}`;
-    succeeded(gatehouse(['user', 'create', '--username', taken, '--password', newPassword()]));
+    succeeded(await gatehouse(['user', 'create', '--username', taken, '--password', newPassword()]));
     failed(
-      gatehouse(['user', 'create', '--username', taken.toUpperCase(), '--password', newPassword()]),
+      await gatehouse(['user', 'create', '--username', taken.toUpperCase(), '--password', newPassword()]),
       1,
       /username: already exists/,
     );
     const name = `nope-${uniqueTag()}`;
     failed(
-      gatehouse(['user', 'create', '--username', name, '--password', 'short']),
+      await gatehouse(['user', 'create', '--username', name, '--password', 'short']),
       1,
       /password: Length must be between 8 and/,
     );
     const strict = { env: { GATEHOUSE_PASSWORDS_MIN_LENGTH: '16' } };
     failed(
-      gatehouse(['user', 'create', '--username', name, '--password', 'twelve-chars'], strict),
+      await gatehouse(['user', 'create', '--username', name, '--password', 'twelve-chars'], strict),
       1,
       /between 16 and/,
     );
     const unknownTenant = randomUUID();
     failed(
-      gatehouse(['user', 'create', '--username', name, '--tenant', unknownTenant]),
+      await gatehouse(['user', 'create', '--username', name, '--tenant', unknownTenant]),
       1,
       new RegExp(`unknown tenant: ${unknownTenant}`),
     );
     failed(
-      gatehouse(['user', 'create', '--username', name, '--policy', 'no-such-policy']),
+      await gatehouse(['user', 'create', '--username', name, '--policy', 'no-such-policy']),
       1,
       /unknown policy .*no-such-policy/,
     );
@@ -232,7 +201,7 @@ describe('gatehouse user commands [sqlite]', () => {
     const username = `listed-${uniqueTag()}`;
     const uuid = createdUuid(
       succeeded(
-        gatehouse([
+        await gatehouse([
           'user',
           'create',
           '--username',
@@ -244,19 +213,22 @@ describe('gatehouse user commands [sqlite]', () => {
         ]),
       ),
     );
-    const table = succeeded(gatehouse(['user', 'list']));
+    const table = succeeded(await gatehouse(['user', 'list']));
     assert.match(table.split('\n')[0] as string, /^UUID +USERNAME +PURPOSE +ENABLED +TENANT$/);
     assert.match(table, new RegExp(`${uuid} +${username} +user +yes +${tenant}`));
     assert.match(table, /admin +internal/);
     const json = JSON.parse(
-      succeeded(gatehouse(['user', 'list', '--tenant', tenant, '--json'])),
+      succeeded(await gatehouse(['user', 'list', '--tenant', tenant, '--json'])),
     ) as UserBody[];
     const viaApi = await request(server, `/users/${uuid}`, { token });
     assert.deepEqual(json, [viaApi.body]);
     const empty = await createSubTenant(server);
-    assert.match(succeeded(gatehouse(['user', 'list', '--tenant', empty])), /^no users$/m);
-    assert.deepEqual(JSON.parse(succeeded(gatehouse(['user', 'list', '--tenant', empty, '--json']))), []);
-    failed(gatehouse(['user', 'list', '--tenant', randomUUID()]), 1, /unknown tenant/);
+    assert.match(succeeded(await gatehouse(['user', 'list', '--tenant', empty])), /^no users$/m);
+    assert.deepEqual(
+      JSON.parse(succeeded(await gatehouse(['user', 'list', '--tenant', empty, '--json']))),
+      [],
+    );
+    failed(await gatehouse(['user', 'list', '--tenant', randomUUID()]), 1, /unknown tenant/);
   });
 
   test('D63 user disable (by username or uuid) ends the sessions and refuses logins; unknown user exits 1', async () => {
@@ -264,31 +236,31 @@ describe('gatehouse user commands [sqlite]', () => {
       const username = `dis-${uniqueTag()}`;
       const password = newPassword();
       const uuid = createdUuid(
-        succeeded(gatehouse(['user', 'create', '--username', username, '--password', password])),
+        succeeded(await gatehouse(['user', 'create', '--username', username, '--password', password])),
       );
       await login(server, username, password);
       await login(server, username, password);
-      const stdout = succeeded(gatehouse(['user', 'disable', byUsername ? username : uuid]));
+      const stdout = succeeded(await gatehouse(['user', 'disable', byUsername ? username : uuid]));
       assert.match(stdout, /sessions ended: 2/);
       const sessions = await request(server, `/users/${uuid}/sessions`, { token });
       assert.equal((sessions.body as ListBody<unknown>).total, 0);
       assert.equal(((await request(server, `/users/${uuid}`, { token })).body as UserBody).enabled, false);
       assert.equal((await postToken(server, username, password, { expiration: 60 })).status, 401);
     }
-    failed(gatehouse(['user', 'disable', 'no-such-user']), 1, /No such user: "no-such-user"/);
-    failed(gatehouse(['user', 'disable', randomUUID()]), 1, /No such user/);
+    failed(await gatehouse(['user', 'disable', 'no-such-user']), 1, /No such user: "no-such-user"/);
+    failed(await gatehouse(['user', 'disable', randomUUID()]), 1, /No such user/);
   });
 
   test('§6 user set-password ends the sessions; the old password stops working, the new one works', async () => {
     const username = `pw-${uniqueTag()}`;
     const old = newPassword();
     const uuid = createdUuid(
-      succeeded(gatehouse(['user', 'create', '--username', username, '--password', old])),
+      succeeded(await gatehouse(['user', 'create', '--username', username, '--password', old])),
     );
     await login(server, username, old);
     const fresh = newPassword();
     const stdout = succeeded(
-      gatehouse(['user', 'set-password', uuid, '--password-stdin'], { stdin: `${fresh}\n` }),
+      await gatehouse(['user', 'set-password', uuid, '--password-stdin'], { stdin: `${fresh}\n` }),
     );
     assert.match(stdout, /sessions ended: 1/);
     assert.ok(!stdout.includes(fresh));
@@ -299,17 +271,19 @@ describe('gatehouse user commands [sqlite]', () => {
     assert.equal((await postToken(server, username, old, { expiration: 60 })).status, 401);
     assert.equal((await postToken(server, username, fresh, { expiration: 60 })).status, 200);
 
-    const generated = printedPassword(succeeded(gatehouse(['user', 'set-password', username.toUpperCase()])));
+    const generated = printedPassword(
+      succeeded(await gatehouse(['user', 'set-password', username.toUpperCase()])),
+    );
     assert.equal((await postToken(server, username, generated, { expiration: 60 })).status, 200);
 
     failed(
-      gatehouse(['user', 'set-password', username, '--password', 'short']),
+      await gatehouse(['user', 'set-password', username, '--password', 'short']),
       1,
       /password: Length must be between 8/,
     );
     assert.equal((await postToken(server, username, generated, { expiration: 60 })).status, 200, 'unchanged');
     failed(
-      gatehouse(['user', 'set-password', 'no-such-user', '--password', newPassword()]),
+      await gatehouse(['user', 'set-password', 'no-such-user', '--password', newPassword()]),
       1,
       /No such user/,
     );
@@ -318,10 +292,10 @@ describe('gatehouse user commands [sqlite]', () => {
   test('D63 a token the running server has cached is refused within 2 s of `gatehouse user disable`', async () => {
     const username = `cached-${uniqueTag()}`;
     const password = newPassword();
-    succeeded(gatehouse(['user', 'create', '--username', username, '--password', password]));
+    succeeded(await gatehouse(['user', 'create', '--username', username, '--password', password]));
     const { token: userToken } = await login(server, username, password);
     assert.equal(await tokenStatus(server, userToken), 204);
-    succeeded(gatehouse(['user', 'disable', username]));
+    succeeded(await gatehouse(['user', 'disable', username]));
     // The session row is gone at once; the server's token cache must hear of it promptly too.
     let status = await tokenStatus(server, userToken);
     for (let waited = 0; status !== 404 && waited < 2000; waited += 100) {
@@ -331,15 +305,15 @@ describe('gatehouse user commands [sqlite]', () => {
     assert.equal(status, 404, 'the running server must not keep the ended session alive');
   });
 
-  test('§6 user commands on a database never initialized exit 1 and say to bootstrap first', () => {
+  test('§6 user commands on a database never initialized exit 1 and say to bootstrap first', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'gatehouse-cli-empty-'));
     try {
       const env = {
         GATEHOUSE_DATA_DIR: empty,
         GATEHOUSE_DATABASE_URL: `sqlite:${join(empty, 'gatehouse.db')}`,
       };
-      failed(gatehouse(['user', 'list'], { env }), 1, /gatehouse bootstrap/);
-      failed(gatehouse(['user', 'create', '--username', 'x'], { env }), 1, /gatehouse bootstrap/);
+      failed(await gatehouse(['user', 'list'], { env }), 1, /gatehouse bootstrap/);
+      failed(await gatehouse(['user', 'create', '--username', 'x'], { env }), 1, /gatehouse bootstrap/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
