@@ -55,7 +55,10 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const log = options.logger ?? pino(buildLoggerOptions(config.log_level));
-  const storage: Storage = openStorage(config.database_url, options.storage);
+  const storage: Storage = openStorage(config.database_url, {
+    timeoutMs: config.database_timeout_ms,
+    ...options.storage,
+  });
   const { db } = storage;
   const metrics = new Metrics({
     cache: () => ({ ...cache.stats, size: cache.size }),

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { timedPool } from './pg-timed-pool.ts';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.ts';
 import type { DatabaseSchema } from './tables.ts';
 
@@ -24,7 +25,13 @@ export interface StorageOptions {
   /** PostgreSQL schema to use (tests isolate themselves in throwaway schemas). */
   pgSchema?: string;
   poolSize?: number;
+  /** Longest wait for a connection or for one statement (PostgreSQL) before the request gets 503. */
+  timeoutMs?: number;
 }
+
+/** How each instance shows in pg_stat_activity (FT-3 terminates backends by this name). */
+export const PG_APPLICATION_NAME = 'gatehouse';
+const DEFAULT_TIMEOUT_MS = 2000;
 
 const INT8_OID = 20;
 
@@ -57,10 +64,12 @@ function openSqlite(path: string): Storage {
 }
 
 function openPostgres(url: string, options: StorageOptions): Storage {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: timeoutMs,
+    application_name: PG_APPLICATION_NAME,
     idleTimeoutMillis: 30_000,
     options: options.pgSchema ? `-c search_path=${options.pgSchema}` : undefined,
     // Times are bigint milliseconds; they fit a JS number exactly, so parse int8 as a number.
@@ -74,7 +83,9 @@ function openPostgres(url: string, options: StorageOptions): Storage {
   // the request answers 503.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new PostgresDialect({ pool: timedPool(pool, timeoutMs) }),
+  });
   return {
     db,
     dialect: 'postgres',

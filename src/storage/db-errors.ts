@@ -44,3 +44,29 @@ export function isStorageUnavailable(error: unknown): boolean {
     message,
   );
 }
+
+const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03']);
+
+/**
+ * True when the connection died under the statement (backend terminated, socket reset), as
+ * opposed to a database that does not answer at all: an idempotent read may then be retried once
+ * on a fresh connection (security.md FT-3). Timeouts are not retried, they would only double the wait.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const e = error as DriverError;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (LOST_CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
+  return /Connection terminated|Client has encountered a connection error|connection is closed/i.test(
+    String(e?.message ?? ''),
+  );
+}
+
+/** Runs an idempotent read, once more if its connection was lost (the pool hands out a fresh one). */
+export async function retryReadOnce<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!isConnectionLost(error)) throw error;
+    return read();
+  }
+}
