@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { timedPool } from './pg-timed-pool.ts';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.ts';
+import { GatehouseSqliteDialect } from './sqlite-dialect.ts';
 import type { DatabaseSchema } from './tables.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -49,7 +50,7 @@ function openSqlite(path: string): Storage {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({ database }),
+    dialect: new GatehouseSqliteDialect(database),
     plugins: [new SqliteBooleanPlugin()],
   });
   return {
