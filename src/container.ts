@@ -99,7 +99,17 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     evictLocally: (uuids) => cache.evictSessions(uuids),
     events,
   });
-  const tokenCheck = new TokenCheckService({ tokens, users, tenants, revoker, cache, feed, now });
+  const tokensOnFreshConnection = new TokenRepository(storage.freshDb);
+  const tokenCheck = new TokenCheckService({
+    tokens,
+    tokensOnFreshConnection,
+    users,
+    tenants,
+    revoker,
+    cache,
+    feed,
+    now,
+  });
   const authenticator = new Authenticator({
     users,
     refreshTokens,

@@ -3,7 +3,8 @@
  * even when the database hangs (a load balancer's probe times out, and it must learn "not ready",
  * not nothing), so it never waits on the database for long:
  * - one ping at a time is in flight, shared by every probe;
- * - a ping that settles within `answerWithinMs` gives the answer;
+ * - a ping that settles within `answerWithinMs` gives the answer (a probe that started the ping
+ *   waits up to `firstAnswerWithinMs`, so a database that just went down is reported at once);
  * - otherwise the last known state is reported, until the pending ping is older than
  *   `staleAfterMs`: from then on the database counts as down. A ping is abandoned after `timeoutMs`.
  */
@@ -12,6 +13,7 @@ export type DatabaseState = 'ok' | 'fail';
 export interface DatabaseHealthOptions {
   ping: () => Promise<void>;
   answerWithinMs?: number;
+  firstAnswerWithinMs?: number;
   staleAfterMs?: number;
   timeoutMs?: number;
   now?: () => number;
@@ -20,6 +22,7 @@ export interface DatabaseHealthOptions {
 export class DatabaseHealth {
   readonly #ping: () => Promise<void>;
   readonly #answerWithinMs: number;
+  readonly #firstAnswerWithinMs: number;
   readonly #staleAfterMs: number;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -29,17 +32,20 @@ export class DatabaseHealth {
 
   constructor(options: DatabaseHealthOptions) {
     this.#ping = options.ping;
-    this.#answerWithinMs = options.answerWithinMs ?? 80;
+    this.#answerWithinMs = options.answerWithinMs ?? 30;
+    this.#firstAnswerWithinMs = options.firstAnswerWithinMs ?? 75;
     this.#staleAfterMs = options.staleAfterMs ?? 1000;
     this.#timeoutMs = options.timeoutMs ?? 2000;
     this.#now = options.now ?? Date.now;
   }
 
   async state(): Promise<DatabaseState> {
+    const joined = this.#pending !== null;
     const pending = this.#pending ?? this.#startPing();
+    const waitMs = joined ? this.#answerWithinMs : this.#firstAnswerWithinMs;
     let timer: NodeJS.Timeout | undefined;
     const slow = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), this.#answerWithinMs);
+      timer = setTimeout(() => resolve(null), waitMs);
     });
     const settled = await Promise.race([pending, slow]).finally(() => clearTimeout(timer));
     if (settled !== null) return settled;

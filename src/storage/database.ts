@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { timedPool } from './pg-timed-pool.ts';
+import { freshConnectionPool, timedPool } from './pg-timed-pool.ts';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.ts';
 import { GatehouseSqliteDialect } from './sqlite-dialect.ts';
 import type { DatabaseSchema } from './tables.ts';
@@ -15,6 +15,8 @@ export type Db = Kysely<DatabaseSchema>;
 export interface Storage {
   readonly db: Db;
   readonly dialect: Dialect;
+  /** Same database, but every use opens a new connection (PostgreSQL): for retrying a read once. */
+  readonly freshDb: Db;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Connection-pool occupancy (PostgreSQL); null for the embedded engine. */
@@ -56,6 +58,7 @@ function openSqlite(path: string): Storage {
   return {
     db,
     dialect: 'sqlite',
+    freshDb: db,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -66,19 +69,18 @@ function openSqlite(path: string): Storage {
 
 function openPostgres(url: string, options: StorageOptions): Storage {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const pool = new pg.Pool({
+  const clientConfig: pg.ClientConfig = {
     connectionString: url,
-    max: options.poolSize ?? 10,
     connectionTimeoutMillis: timeoutMs,
     application_name: PG_APPLICATION_NAME,
-    idleTimeoutMillis: 30_000,
     options: options.pgSchema ? `-c search_path=${options.pgSchema}` : undefined,
     // Times are bigint milliseconds; they fit a JS number exactly, so parse int8 as a number.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
     },
-  });
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
   // A connection lost while idle (pool 'error') or while lent to a query (client 'error', which
   // pg-pool does not handle then) must not crash the process: the query itself still fails, and
   // the request answers 503.
@@ -87,13 +89,20 @@ function openPostgres(url: string, options: StorageOptions): Storage {
   const db = new Kysely<DatabaseSchema>({
     dialect: new PostgresDialect({ pool: timedPool(pool, timeoutMs) }),
   });
+  const freshDb = new Kysely<DatabaseSchema>({
+    dialect: new PostgresDialect({ pool: freshConnectionPool(clientConfig, timeoutMs) }),
+  });
   return {
     db,
     dialect: 'postgres',
+    freshDb,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => db.destroy(),
+    close: async () => {
+      await freshDb.destroy();
+      await db.destroy();
+    },
   };
 }

@@ -12,7 +12,7 @@ export interface Sample {
   status: number;
   start: number;
   end: number;
-  /** The token a successful login returned, if any. */
+  /** The token a successful POST /token returned, if any. */
   token?: string;
   error?: string;
 }
@@ -34,7 +34,9 @@ export async function probe(
     });
     const text = await response.text();
     const sample: Sample = { kind, status: response.status, start, end: Date.now() };
-    if (response.status === 200 && kind === 'login') sample.token = JSON.parse(text).data.token;
+    if (response.status === 200 && path === '/token' && init.method === 'POST') {
+      sample.token = JSON.parse(text).data.token;
+    }
     if (response.status >= 500) sample.error = text.slice(0, 200);
     return sample;
   } catch (error) {

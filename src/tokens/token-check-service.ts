@@ -11,6 +11,8 @@ import type { TokenRepository } from './token-repository.ts';
 
 export interface TokenCheckDeps {
   tokens: TokenRepository;
+  /** The same repository on fresh connections, for the one retry of a read whose connection died. */
+  tokensOnFreshConnection: TokenRepository;
   users: UserRepository;
   tenants: TenantRepository;
   revoker: SessionRevoker;
@@ -56,7 +58,11 @@ export class TokenCheckService {
     const { cache } = this.#deps;
     const generation = cache.generation;
     // A check is a pure read: a backend killed under it is retried once on a fresh connection (FT-3).
-    const load = retryReadOnce(() => this.#deps.tokens.findByDigest(digest))
+    const { tokens, tokensOnFreshConnection } = this.#deps;
+    const load = retryReadOnce(
+      () => tokens.findByDigest(digest),
+      () => tokensOnFreshConnection.findByDigest(digest),
+    )
       .then((record) => {
         // A revocation heard while reading may concern this very row: then do not cache it.
         if (cacheable && cache.generation === generation) return cache.set(digest, record, this.#deps.now());
