@@ -114,7 +114,11 @@ describe('FT-4 database hang through the fault proxy [postgres]', { skip: skipRe
       [],
       'fail closed once the revocation feed is stale',
     );
-    assert.ok(percentileMs(during, 100) <= DB_TIMEOUT_MS + 500, 'requests end at the database timeout');
+    // A check is one statement: it ends at the timeout. A login may read the user just before the
+    // hang, then hash (slow on a busy box), then wait the timeout on its insert: no hang all the same.
+    const checks = during.filter((s) => s.kind === 'check');
+    assert.ok(percentileMs(checks, 100) <= DB_TIMEOUT_MS + 500, 'checks end at the database timeout');
+    assert.ok(percentileMs(during, 100) <= 2 * DB_TIMEOUT_MS + 500, 'no request hangs');
     assert.ok(
       probes.some((s) => s.status === 503),
       'readiness reports the hang',
