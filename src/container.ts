@@ -59,7 +59,10 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const log = options.logger ?? pino(buildLoggerOptions(config.log_level));
-  const storage: Storage = openStorage(config.database_url, options.storage);
+  const storage: Storage = openStorage(config.database_url, {
+    timeoutMs: config.database_timeout_ms,
+    ...options.storage,
+  });
   const { db } = storage;
   const metrics = new Metrics({
     cache: () => ({ ...cache.stats, size: cache.size }),
@@ -102,7 +105,17 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     events,
   });
   const loginGate = buildLoginGate(config, db, events, log, now);
-  const tokenCheck = new TokenCheckService({ tokens, users, tenants, revoker, cache, feed, now });
+  const tokensOnFreshConnection = new TokenRepository(storage.freshDb, writes);
+  const tokenCheck = new TokenCheckService({
+    tokens,
+    tokensOnFreshConnection,
+    users,
+    tenants,
+    revoker,
+    cache,
+    feed,
+    now,
+  });
   const authenticator = new Authenticator({
     users,
     refreshTokens,

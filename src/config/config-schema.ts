@@ -34,6 +34,14 @@ export const ConfigSchema = Type.Object(
         'sqlite:<path> (embedded, the default; sqlite::memory: for tests) or postgres://user@host/db.',
       secret: true,
     }),
+    database_timeout_ms: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 2000,
+      description:
+        'PostgreSQL: longest wait for a connection or for one statement; past it the request gets 503 ' +
+        'and the connection is dropped (a hung database never holds requests).',
+    }),
     data_dir: Type.String({
       minLength: 1,
       default: './data',

@@ -1,6 +1,7 @@
 import type { FastifyContextConfig, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error.ts';
 import { catalogEntry, type ErrorCode } from '../errors/error-catalog.ts';
+import { LogRateLimiter } from '../logging/log-rate-limiter.ts';
 import { isStorageUnavailable } from '../storage/db-errors.ts';
 
 /**
@@ -11,13 +12,24 @@ import { isStorageUnavailable } from '../storage/db-errors.ts';
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const domain = toDomainError(error, request);
   const entry = catalogEntry(domain.code);
-  if (entry.status >= 500) {
-    request.log.error({ err: error, code: domain.code }, 'request failed');
-  }
+  if (entry.status >= 500) logFailure(error, domain, request);
   for (const [name, value] of Object.entries(domain.options.headers ?? {})) reply.header(name, value);
   if (domain.code === 'method-not-allowed' || domain.code === 'not-found')
     reply.header('cache-control', 'no-store');
   return reply.code(entry.status).send(renderError(domain, request));
+}
+
+/** Storage outages fail every request alike: at most one line a second for them (FT-6). */
+const storageOutageLog = new LogRateLimiter(1000);
+
+function logFailure(error: FastifyError, domain: DomainError, request: FastifyRequest): void {
+  if (domain.code !== 'storage-unavailable') {
+    request.log.error({ err: error, code: domain.code }, 'request failed');
+    return;
+  }
+  const suppressed = storageOutageLog.take();
+  if (suppressed === null) return;
+  request.log.error({ err: error, code: domain.code, suppressed }, 'request failed: storage unavailable');
 }
 
 export function renderError(error: DomainError, request: FastifyRequest): Record<string, unknown> {

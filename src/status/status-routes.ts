@@ -1,14 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { DatabaseHealth } from './database-health.ts';
 
 export interface StatusRoutesOptions {
   /** Resolves when the database answers. */
   ping: () => Promise<void>;
   backends: readonly string[];
 }
-
-const PING_TIMEOUT_MS = 2000;
 
 const StatusBody = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]),
@@ -18,21 +17,9 @@ const StatusBody = Type.Object({
 /** Readiness (`HEAD /status`: 200 when the database answers, 503 otherwise) and `GET /backends`. */
 export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (base, options) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  // A hung database must not hang the readiness probe: no answer within the limit counts as down.
-  const databaseStatus = async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('database ping timed out')), PING_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([options.ping(), timeout]);
-      return 'ok' as const;
-    } catch {
-      return 'fail' as const;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  // A hung database must not hang the readiness probe (FT-4): see DatabaseHealth.
+  const health = new DatabaseHealth({ ping: options.ping });
+  const databaseStatus = () => health.state();
 
   app.head('/status', { schema: { tags: ['status'] } }, async (_request, reply) => {
     const status = await databaseStatus();

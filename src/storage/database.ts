@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { freshConnectionPool, timedPool } from './pg-timed-pool.ts';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.ts';
+import { GatehouseSqliteDialect } from './sqlite-dialect.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { DatabaseSchema } from './tables.ts';
 
@@ -14,6 +16,8 @@ export type Db = Kysely<DatabaseSchema>;
 export interface Storage {
   readonly db: Db;
   readonly dialect: Dialect;
+  /** Same database, but every use opens a new connection (PostgreSQL): for retrying a read once. */
+  readonly freshDb: Db;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Connection-pool occupancy (PostgreSQL); null for the embedded engine. */
@@ -25,7 +29,13 @@ export interface StorageOptions {
   /** PostgreSQL schema to use (tests isolate themselves in throwaway schemas). */
   pgSchema?: string;
   poolSize?: number;
+  /** Longest wait for a connection or for one statement (PostgreSQL) before the request gets 503. */
+  timeoutMs?: number;
 }
+
+/** How each instance shows in pg_stat_activity (FT-3 terminates backends by this name). */
+export const PG_APPLICATION_NAME = 'gatehouse';
+const DEFAULT_TIMEOUT_MS = 2000;
 
 const INT8_OID = 20;
 
@@ -43,12 +53,13 @@ function openSqlite(path: string): Storage {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    dialect: new GatehouseSqliteDialect(database, withStatementCache(database)),
     plugins: [new SqliteBooleanPlugin()],
   });
   return {
     db,
     dialect: 'sqlite',
+    freshDb: db,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -58,31 +69,41 @@ function openSqlite(path: string): Storage {
 }
 
 function openPostgres(url: string, options: StorageOptions): Storage {
-  const pool = new pg.Pool({
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const clientConfig: pg.ClientConfig = {
     connectionString: url,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5000,
-    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: timeoutMs,
+    application_name: PG_APPLICATION_NAME,
     options: options.pgSchema ? `-c search_path=${options.pgSchema}` : undefined,
     // Times are bigint milliseconds; they fit a JS number exactly, so parse int8 as a number.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
     },
-  });
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
   // A connection lost while idle (pool 'error') or while lent to a query (client 'error', which
   // pg-pool does not handle then) must not crash the process: the query itself still fails, and
   // the request answers 503.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new PostgresDialect({ pool: timedPool(pool, timeoutMs) }),
+  });
+  const freshDb = new Kysely<DatabaseSchema>({
+    dialect: new PostgresDialect({ pool: freshConnectionPool(clientConfig, timeoutMs) }),
+  });
   return {
     db,
     dialect: 'postgres',
+    freshDb,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => db.destroy(),
+    close: async () => {
+      await freshDb.destroy();
+      await db.destroy();
+    },
   };
 }

@@ -40,7 +40,34 @@ export function isStorageUnavailable(error: unknown): boolean {
   if (SQLITE_UNAVAILABLE.test(code) || NODE_NETWORK_CODES.has(code)) return true;
   if (/^[0-9A-Z]{5}$/.test(code)) return PG_UNAVAILABLE_CLASSES.includes(code.slice(0, 2));
   const message = String(e?.message ?? '');
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|driver has already been destroyed/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|is not queryable|connection is closed|driver has already been destroyed/i.test(
     message,
   );
+}
+
+const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03']);
+
+/**
+ * True when the connection died under the statement (backend terminated, socket reset), as
+ * opposed to a database that does not answer at all: an idempotent read may then be retried once
+ * on a fresh connection (security.md FT-3). Timeouts are not retried, they would only double the wait.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const e = error as DriverError;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (LOST_CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
+  return /Connection terminated|is not queryable|connection is closed/i.test(String(e?.message ?? ''));
+}
+
+/**
+ * Runs an idempotent read; if its connection was lost, runs `again` once (which should use a fresh
+ * connection: see Storage.freshDb).
+ */
+export async function retryReadOnce<T>(read: () => Promise<T>, again: () => Promise<T> = read): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!isConnectionLost(error)) throw error;
+    return again();
+  }
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PG_APPLICATION_NAME } from './database.ts';
 
 export interface ListenerEvents {
   onMessage(payload: string): void;
@@ -53,7 +54,11 @@ export class PgListener {
 
   async #connect(): Promise<void> {
     if (this.#stopped) return;
-    const client = new pg.Client({ connectionString: this.#options.url, connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({
+      connectionString: this.#options.url,
+      connectionTimeoutMillis: 5000,
+      application_name: PG_APPLICATION_NAME,
+    });
     client.on('notification', (message) => {
       if (client === this.#client && message.payload !== undefined) this.#events?.onMessage(message.payload);
     });

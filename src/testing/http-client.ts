@@ -1,5 +1,8 @@
 import { ADMIN_PASSWORD, ADMIN_USERNAME, type TestServer } from './test-server.ts';
 
+/** Anything with an API base URL: an in-process test server or a spawned server process. */
+export type ApiTarget = Pick<TestServer, 'api'>;
+
 /** A plain HTTP client for the tests: real requests over loopback, JSON in and out. */
 export interface HttpResult {
   status: number;
@@ -19,7 +22,7 @@ export interface RequestOptions {
 }
 
 export async function request(
-  server: TestServer,
+  server: ApiTarget,
   path: string,
   options: RequestOptions = {},
 ): Promise<HttpResult> {
@@ -69,7 +72,7 @@ export interface TokenData {
 
 /** POST /token with Basic credentials; returns the raw result. */
 export function postToken(
-  server: TestServer,
+  server: ApiTarget,
   login: string,
   password: string,
   body: Record<string, unknown> = {},
@@ -84,7 +87,7 @@ export function postToken(
 
 /** POST /token with a refresh token (no Basic credentials); returns the raw result. */
 export function postRefreshToken(
-  server: TestServer,
+  server: ApiTarget,
   refreshToken: string,
   clientId: string,
   body: Record<string, unknown> = {},
@@ -98,13 +101,13 @@ export function postRefreshToken(
 }
 
 /** The status of HEAD /token/{token}: 204 while the token is valid, 404 otherwise. */
-export async function tokenStatus(server: TestServer, token: string): Promise<number> {
+export async function tokenStatus(server: ApiTarget, token: string): Promise<number> {
   return (await request(server, `/token/${token}`, { method: 'HEAD' })).status;
 }
 
 /** Logs in and returns the token data, failing the test on anything but 200. */
 export async function login(
-  server: TestServer,
+  server: ApiTarget,
   loginName: string,
   password: string,
   body: Record<string, unknown> = {},
@@ -115,13 +118,13 @@ export async function login(
   return (result.body as { data: TokenData }).data;
 }
 
-export async function adminToken(server: TestServer): Promise<string> {
+export async function adminToken(server: ApiTarget): Promise<string> {
   return (await login(server, ADMIN_USERNAME, ADMIN_PASSWORD, { expiration: 7200 })).token;
 }
 
 /** A request sent with the admin token unless `options.token` is given. */
 export async function adminRequest(
-  server: TestServer,
+  server: ApiTarget,
   path: string,
   options: RequestOptions = {},
 ): Promise<HttpResult> {
@@ -140,7 +143,7 @@ let userCounter = 0;
 
 /** Creates a user through the API (as the admin unless a token is given). */
 export async function createUser(
-  server: TestServer,
+  server: ApiTarget,
   fields: Record<string, unknown> = {},
   options: { token?: string; tenant?: string } = {},
 ): Promise<CreatedUser> {

@@ -4,7 +4,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * A TCP proxy for fault tests: listens on 127.0.0.1 (never another interface) on a random port and
  * forwards each connection to one target, e.g. PostgreSQL. `pause()` plays "database down": every
  * connection, open or new, is reset at once until `resume()`. `dropConnections()` plays a network
- * blip: open connections are reset, new ones still go through. Connections are capped.
+ * blip: open connections are reset, new ones still go through. `blackHole()` plays a hung database:
+ * bytes stop flowing both ways and new connections are accepted but never answered; `resume()`
+ * then resets the held connections (what a peer back from a hang looks like after the client gave up).
+ * Connections are capped.
  */
 export interface TcpFaultProxyOptions {
   targetHost: string;
@@ -21,6 +24,9 @@ export class TcpFaultProxy {
   /** Each forwarded client socket with its upstream socket. */
   readonly #pairs = new Map<Socket, Socket>();
   #paused = false;
+  #blackHoled = false;
+  /** Sockets accepted or held while black-holed, reset on resume. */
+  readonly #held = new Set<Socket>();
   #port = 0;
 
   private constructor(options: TcpFaultProxyOptions) {
@@ -74,8 +80,30 @@ export class TcpFaultProxy {
     this.dropConnections();
   }
 
+  /** "Database hangs": nothing flows any more, new connections are held without an answer. */
+  blackHole(): void {
+    this.#blackHoled = true;
+    for (const [client, upstream] of this.#pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+      this.#held.add(client);
+      this.#held.add(upstream);
+    }
+    this.#pairs.clear();
+  }
+
+  /** Held connections waiting in the black hole. */
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
   resume(): void {
     this.#paused = false;
+    this.#blackHoled = false;
+    for (const socket of this.#held) reset(socket);
+    this.#held.clear();
   }
 
   /** Resets the open connections; new connections are still forwarded (unless paused). */
@@ -88,6 +116,7 @@ export class TcpFaultProxy {
   }
 
   async close(): Promise<void> {
+    this.resume();
     this.#paused = true;
     this.dropConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -95,6 +124,12 @@ export class TcpFaultProxy {
 
   #accept(client: Socket): void {
     client.on('error', () => {});
+    if (this.#blackHoled) {
+      client.pause();
+      this.#held.add(client);
+      client.on('close', () => this.#held.delete(client));
+      return;
+    }
     if (this.#paused || this.#pairs.size >= this.#options.maxConnections) {
       reset(client);
       return;

@@ -95,6 +95,9 @@ function testDefaults(database: TestDatabase): Record<string, unknown> {
     xivo_uuid: 'the-predefined-xivo-uuid',
     max_user_concurrent_sessions: 10,
     token_cleanup_interval: 0,
+    // Production answers 503 after 2 s; a loaded 2-core CI box can take that long for honest work.
+    // Suites about the bound itself (FT-2, FT-4) set it back.
+    database_timeout_ms: 10_000,
     bootstrap: { username: ADMIN_USERNAME, password: ADMIN_PASSWORD },
     // Instances of one test database share the refresh-token key, as production instances must.
     refresh_tokens: { encryption_key: TEST_REFRESH_TOKEN_KEY },

@@ -1,5 +1,6 @@
 import { digestToken, isTokenShaped } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
+import { retryReadOnce } from '../storage/db-errors.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
 import type { UserRepository } from '../users/user-repository.ts';
 import type { RevocationFeed } from './revocation-feed.ts';
@@ -10,6 +11,8 @@ import type { TokenRepository } from './token-repository.ts';
 
 export interface TokenCheckDeps {
   tokens: TokenRepository;
+  /** The same repository on fresh connections, for the one retry of a read whose connection died. */
+  tokensOnFreshConnection: TokenRepository;
   users: UserRepository;
   tenants: TenantRepository;
   revoker: SessionRevoker;
@@ -71,8 +74,12 @@ export class TokenCheckService {
     if (pending !== undefined) return pending;
     const { cache } = this.#deps;
     const generation = cache.generation;
-    const load = this.#deps.tokens
-      .findByDigest(digest)
+    // A check is a pure read: a backend killed under it is retried once on a fresh connection (FT-3).
+    const { tokens, tokensOnFreshConnection } = this.#deps;
+    const load = retryReadOnce(
+      () => tokens.findByDigest(digest),
+      () => tokensOnFreshConnection.findByDigest(digest),
+    )
       .then((record) => {
         // A revocation heard while reading may concern this very row: then do not cache it.
         if (cacheable && cache.generation === generation) return cache.set(digest, record, this.#deps.now());
