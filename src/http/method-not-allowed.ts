@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError } from '../errors/domain-error.ts';
+
+interface RoutePattern {
+  pattern: RegExp;
+  methods: Set<string>;
+}
+
+/**
+ * The route table seen as paths, so that a request the router did not match can be told apart:
+ * a path served with other methods gets 405 with `Allow` (RFC 9110 §15.5.6, security.md P3,
+ * FZ-METH), an unknown path keeps its plain 404. Routes are collected by an onRoute hook, so this
+ * must be attached before any route is registered. Only unmatched requests pay for the lookup.
+ */
+export class RouteMethods {
+  readonly #byUrl = new Map<string, RoutePattern>();
+
+  attach(app: FastifyInstance): void {
+    app.addHook('onRoute', (route) => {
+      // Wildcard routes (CORS preflight) would claim every path; they are not resources.
+      if (route.url.includes('*')) return;
+      const entry = this.#byUrl.get(route.url) ?? { pattern: toPattern(route.url), methods: new Set() };
+      for (const method of [route.method].flat()) entry.methods.add(method.toUpperCase());
+      this.#byUrl.set(route.url, entry);
+    });
+  }
+
+  /** The methods served for this raw request URL (query string ignored), sorted; empty when none. */
+  allowedFor(rawUrl: string): string[] {
+    const path = rawUrl.split('?', 1)[0] ?? '';
+    const methods = new Set<string>();
+    for (const { pattern, methods: served } of this.#byUrl.values()) {
+      if (pattern.test(path)) for (const method of served) methods.add(method);
+    }
+    return [...methods].sort();
+  }
+
+  /** Throws 405 with Allow when the path exists under other methods; returns for a true 404. */
+  assertMethodAllowed(request: FastifyRequest): void {
+    const allowed = this.allowedFor(request.url);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      throw new DomainError('method-not-allowed', { headers: { allow: allowed.join(', ') } });
+    }
+  }
+}
+
+/** `/0.1/users/:user_uuid/tokens` → /^\/0\.1\/users\/[^/]+\/tokens\/?$/ (trailing slash ignored). */
+function toPattern(url: string): RegExp {
+  const segments = url.split('/').map((segment) =>
+    segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+  );
+  return new RegExp(`^${segments.join('/').replace(/\/$/, '')}/?$`);
+}
