@@ -257,7 +257,8 @@ export const ERROR_CATALOG = {
     status: 400,
     shape: 'route',
     message: 'Header sent more than once',
-    description: 'X-Auth-Token, Authorization, Wazo-Tenant, Content-Type or Wazo-Session-Type appeared twice.',
+    description:
+      'X-Auth-Token, Authorization, Wazo-Tenant, Content-Type or Wazo-Session-Type appeared twice.',
   },
   'header-too-large': {
     status: 431,

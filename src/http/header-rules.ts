@@ -6,7 +6,13 @@ import { DomainError } from '../errors/domain-error.ts';
  * silently keeps the first Authorization, so a proxy and Gatehouse could each act on a different
  * copy; a repeat is refused outright instead (security.md §5.4 FZ-HDR).
  */
-const SINGLE_VALUED = new Set(['x-auth-token', 'authorization', 'wazo-tenant', 'content-type', 'wazo-session-type']);
+const SINGLE_VALUED = new Set([
+  'x-auth-token',
+  'authorization',
+  'wazo-tenant',
+  'content-type',
+  'wazo-session-type',
+]);
 
 /** onRequest hook: 400 `duplicate-header` when a single-valued header appears twice. One pass over rawHeaders. */
 export async function refuseDuplicateHeaders(request: FastifyRequest): Promise<void> {

@@ -46,8 +46,8 @@ export class RouteMethods {
 
 /** `/0.1/users/:user_uuid/tokens` → /^\/0\.1\/users\/[^/]+\/tokens\/?$/ (trailing slash ignored). */
 function toPattern(url: string): RegExp {
-  const segments = url.split('/').map((segment) =>
-    segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-  );
+  const segments = url
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   return new RegExp(`^${segments.join('/').replace(/\/$/, '')}/?$`);
 }
