@@ -7,12 +7,12 @@ import { DomainError } from './errors/domain-error.ts';
 import { groupRoutes } from './groups/group-routes.ts';
 import './http/auth-context.ts';
 import { buildAuthHook } from './http/auth-hook.ts';
-import { handleClientError } from './http/client-error.ts';
+import { handleClientError, refuseConnect } from './http/client-error.ts';
 import { registerCors } from './http/cors.ts';
 import { handleError } from './http/error-handler.ts';
-import { refuseDuplicateHeaders } from './http/header-rules.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { RouteMethods } from './http/method-not-allowed.ts';
+import { buildRequestRules } from './http/request-rules.ts';
 import { registerValidators } from './http/validators.ts';
 import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
 import { passwordResetRoutes } from './password-reset/password-reset-routes.ts';
@@ -44,7 +44,14 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     exposeHeadRoutes: false,
     return503OnClosing: true,
     // Node's own limit on the request line plus headers: 431 above it (security.md FZ-HDR).
-    http: { maxHeaderSize: config.http.max_header_bytes },
+    // requireHostHeader off: Node's own 400 has no body; request-rules.ts answers in JSON instead.
+    // Node looks for requests over requestTimeout every connectionsCheckingInterval (default 30 s).
+    http: {
+      maxHeaderSize: config.http.max_header_bytes,
+      requireHostHeader: false,
+      connectionsCheckingInterval: Math.min(5000, config.http.request_timeout_ms),
+    },
+    requestTimeout: config.http.request_timeout_ms,
     clientErrorHandler: handleClientError,
     // Errors Fastify raises before routing (bad URL encoding, over-long parameters) get our JSON too.
     frameworkErrors: (error, request, reply) => handleError(error, request, reply),
@@ -58,7 +65,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     routeMethods.assertMethodAllowed(request);
     throw new DomainError('not-found');
   });
-  app.addHook('onRequest', refuseDuplicateHeaders);
+  app.addHook('onRequest', buildRequestRules(routeMethods));
+  app.server.on('connect', refuseConnect);
   app.addHook('onSend', async (_request, reply) => {
     reply.removeHeader('x-powered-by');
     // Every answer of an identity server is per-caller (tokens, users, sessions): no cache may keep

@@ -27,6 +27,13 @@ export const HttpConfig = Type.Object(
       default: 16_384,
       description: 'Largest request line plus headers accepted (Node maxHeaderSize); larger get 431.',
     }),
+    request_timeout_ms: Type.Integer({
+      minimum: 1000,
+      maximum: 600_000,
+      default: 30_000,
+      description:
+        'Longest time a client may take to send a whole request (headers and body); slower ones get 408 and are disconnected.',
+    }),
     json_max_depth: Type.Integer({
       minimum: 4,
       maximum: 256,

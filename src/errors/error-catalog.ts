@@ -246,6 +246,12 @@ export const ERROR_CATALOG = {
     message: 'JSON body nested too deeply',
     description: 'Arrays and objects in the body nest deeper than http.json_max_depth.',
   },
+  'nul-character': {
+    status: 400,
+    shape: 'route',
+    message: 'NUL characters are not accepted',
+    description: 'A JSON string in the body holds U+0000, which no Gatehouse value may contain.',
+  },
   'scope-limit-exceeded': {
     status: 400,
     shape: 'route',

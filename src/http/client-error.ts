@@ -1,5 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { catalogEntry, type ErrorCode } from '../errors/error-catalog.ts';
 
 /**
@@ -11,7 +13,18 @@ import { catalogEntry, type ErrorCode } from '../errors/error-catalog.ts';
  */
 export function handleClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const code = CLIENT_ERROR_CODES[error.code ?? ''] ?? 'bad-request';
+  answerAndClose(socket, CLIENT_ERROR_CODES[error.code ?? ''] ?? 'bad-request');
+}
+
+/**
+ * CONNECT never reaches Fastify (Node emits 'connect' and drops the socket when nobody listens):
+ * Gatehouse is no proxy, so it answers 405 like any other undeclared method (FZ-METH).
+ */
+export function refuseConnect(_request: IncomingMessage, socket: Duplex): void {
+  answerAndClose(socket, 'method-not-allowed');
+}
+
+function answerAndClose(socket: Duplex, code: ErrorCode): void {
   const entry = catalogEntry(code);
   const body = JSON.stringify({
     message: entry.message,

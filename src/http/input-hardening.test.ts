@@ -4,7 +4,7 @@ import { describeEachDialect } from '../testing/dialect-suite.ts';
 import { adminToken, basic, JSON_CONTENT_TYPE, request } from '../testing/http-client.ts';
 import { sendRaw } from '../testing/raw-http.ts';
 import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../testing/test-server.ts';
-import { exceedsJsonDepth } from './json-depth.ts';
+import { inspectJsonText } from './json-depth.ts';
 
 /**
  * Input hardening of issue #5 item 3 (security.md §5.4 and P3, P4, P6, P11, S-HDR-1, S-XFF-1), with
@@ -22,12 +22,15 @@ function assertApiError(text: string, errorId: string): void {
   assert.equal(typeof body.message, 'string');
 }
 
-test('FZ-JSON exceedsJsonDepth counts nesting outside strings only', () => {
-  assert.equal(exceedsJsonDepth('{"a":[[1]]}', 3), false);
-  assert.equal(exceedsJsonDepth('{"a":[[[1]]]}', 3), true);
-  assert.equal(exceedsJsonDepth('{"a":"[[[[[[\\"[[[["}', 1), false);
-  assert.equal(exceedsJsonDepth('['.repeat(100_000), 32), true);
-  assert.equal(exceedsJsonDepth('[]'.repeat(10_000), 1), false);
+test('FZ-JSON inspectJsonText counts nesting outside strings only and finds escaped NULs', () => {
+  assert.equal(inspectJsonText('{"a":[[1]]}', 3), null);
+  assert.equal(inspectJsonText('{"a":[[[1]]]}', 3), 'too-deep');
+  assert.equal(inspectJsonText('{"a":"[[[[[[\\"[[[["}', 1), null);
+  assert.equal(inspectJsonText('['.repeat(100_000), 32), 'too-deep');
+  assert.equal(inspectJsonText('[]'.repeat(10_000), 1), null);
+  assert.equal(inspectJsonText('{"a":"x\\u0000y"}', 3), 'nul');
+  assert.equal(inspectJsonText('{"a":"x\\\\u0000y"}', 3), null, 'an escaped backslash then u0000 is text');
+  assert.equal(inspectJsonText('{"a\\u0000":1}', 3), 'nul');
 });
 
 await describeEachDialect('input hardening', {}, ({ server }) => {
