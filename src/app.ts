@@ -45,10 +45,13 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Node's own limit on the request line plus headers: 431 above it (security.md FZ-HDR).
     // requireHostHeader off: Node's own 400 has no body; request-rules.ts answers in JSON instead.
-    // Node looks for requests over requestTimeout every connectionsCheckingInterval (default 30 s).
+    // Node looks for requests over requestTimeout every connectionsCheckingInterval (default 30 s),
+    // and only when the timeout is given at construction: Fastify's later assignment is not enough.
     http: {
       maxHeaderSize: config.http.max_header_bytes,
       requireHostHeader: false,
+      requestTimeout: config.http.request_timeout_ms,
+      headersTimeout: config.http.request_timeout_ms,
       connectionsCheckingInterval: Math.min(5000, config.http.request_timeout_ms),
     },
     requestTimeout: config.http.request_timeout_ms,

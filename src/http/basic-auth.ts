@@ -16,8 +16,7 @@ export function parseBasicCredentials(header: string | undefined): Credentials |
   if (!encoded || !isCanonicalBase64(encoded)) return null;
   const decoded = decodeText(Buffer.from(encoded, 'base64'));
   const colon = decoded.indexOf(':');
-  // No stored login holds U+0000 (PostgreSQL text cannot): such a header is malformed, a plain 401.
-  if (colon < 0 || decoded.includes('\0')) return null;
+  if (colon < 0) return null;
   const login = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
   return login && password ? { login, password } : null;

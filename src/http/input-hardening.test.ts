@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import { adminToken, basic, JSON_CONTENT_TYPE, request } from '../testing/http-client.ts';
 import { sendRaw } from '../testing/raw-http.ts';
-import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../testing/test-server.ts';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestServer } from '../testing/test-server.ts';
 import { inspectJsonText } from './json-depth.ts';
 
 /**
@@ -149,5 +149,81 @@ await describeEachDialect('input hardening', {}, ({ server }) => {
     const atCap = `{"scopes": ["a"], "x": ${nested(31)}}`;
     const ok = await request(server(), path, { method: 'POST', rawBody: atCap, headers: JSON_CONTENT_TYPE });
     assert.equal(ok.status, 200, `depth 32 is accepted: ${ok.text}`);
+  });
+
+  test('FZ-UNI a NUL in a JSON string, in the URL or in Basic credentials gets 400 or 401, never 500', async () => {
+    const nulBody = await request(server(), '/users', {
+      method: 'POST',
+      token,
+      rawBody: '{"username": "nul\\u0000user", "password": "long-enough-1"}',
+      headers: JSON_CONTENT_TYPE,
+    });
+    assert.equal(nulBody.status, 400, nulBody.text);
+    assertApiError(nulBody.text, 'nul-character');
+    for (const path of [
+      '/users?search=a%00b',
+      '/policies/a%00b',
+      `/users/${server().adminUuid}/tokens/a%00b`,
+    ]) {
+      const result = await request(server(), path, { token });
+      assert.equal(result.status, 400, `${path}: ${result.text}`);
+    }
+    const login = await request(server(), '/token', {
+      method: 'POST',
+      body: {},
+      headers: { Authorization: `Basic ${Buffer.from('ad\0min:pw').toString('base64')}` },
+    });
+    assert.equal(login.status, 401, login.text);
+  });
+
+  test('FZ-METH CONNECT gets a JSON 405; OPTIONS outside a CORS preflight gets 405 with Allow or 404', async () => {
+    const connect = await sendRaw(
+      server().origin,
+      'CONNECT fuzz.local:443 HTTP/1.1\r\nHost: fuzz.local:443\r\n\r\n',
+    );
+    assert.equal(connect.status, 405);
+    assert.equal(connect.closed, true);
+    assertApiError(connect.body, 'method-not-allowed');
+    const options = await request(server(), '/users', { method: 'OPTIONS' });
+    assert.equal(options.status, 405);
+    assert.equal(options.headers.get('allow'), 'GET, POST');
+    assert.equal((await request(server(), '/nothing', { method: 'OPTIONS' })).status, 404);
+    const preflight = await request(server(), '/users', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' },
+    });
+    assert.equal(preflight.status, 204, 'a CORS preflight is still answered');
+  });
+
+  test('FZ-HDR an HTTP/1.1 request without Host gets a JSON 400; HTTP/1.0 without Host is served', async () => {
+    const noHost = await sendRaw(server().origin, 'GET /0.1/status HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.equal(noHost.status, 400);
+    assertApiError(noHost.body, 'bad-request');
+    const old = await sendRaw(server().origin, 'GET /0.1/status HTTP/1.0\r\n\r\n');
+    assert.equal(old.status, 200);
+  });
+
+  test('FZ-SIZE FZ-HDR http.request_timeout_ms and http.max_header_bytes apply: 408 for a body that never arrives, 431', async () => {
+    const slow = await startTestServer(server().dialect, {
+      shareDatabaseWith: server(),
+      config: { http: { request_timeout_ms: 1000, max_header_bytes: 8192 } },
+    });
+    try {
+      const tenKb = `GET /0.1/status HTTP/1.1\r\nHost: x\r\nX-Filler: ${'a'.repeat(10_000)}\r\nConnection: close\r\n\r\n`;
+      assert.equal(
+        (await sendRaw(server().origin, tenKb)).status,
+        200,
+        '10 KB of headers pass the default 16 KiB',
+      );
+      assert.equal((await sendRaw(slow.origin, tenKb)).status, 431, '10 KB of headers exceed 8 KiB');
+      const head =
+        'POST /0.1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100';
+      const reply = await sendRaw(slow.origin, `${head}\r\n\r\n{`, 5000);
+      assert.equal(reply.status, 408, reply.raw);
+      assert.equal(reply.closed, true);
+      assertApiError(reply.body, 'request-timeout');
+    } finally {
+      await slow.close();
+    }
   });
 });
