@@ -35,9 +35,11 @@ export function judge(
   const leaks = success ? secrets : [...secrets, ...errorSecrets];
   for (const secret of leaks)
     if (everything.includes(secret)) problems.push(`U3 echoes a secret (…${secret.slice(-6)})`);
-  // wazo echoes some request values in `details` (client_id…): only text the request did not carry is a leak.
+  // Internals leak through errors. Successful bodies are stored data serialized by response schemas
+  // (a policy ACL may legitimately read "SELECT …"), and wazo echoes some request values in error
+  // `details` (client_id…): only text the request did not carry counts as a leak.
   const sent = sentText(c);
-  for (const pattern of LEAK_PATTERNS) {
+  for (const pattern of success ? [] : LEAK_PATTERNS) {
     if (pattern.test(reply.body) && !pattern.test(sent)) problems.push(`U3 body matches ${pattern}`);
   }
   return problems;

@@ -130,6 +130,25 @@ export class FuzzRun {
   }
 }
 
+/**
+ * The long form's random phase: the same generator, sampled up front from `seed`, every case sent
+ * and every failure kept (the run goes on), each with its index so that it can be replayed.
+ */
+export async function sampleAndSend(
+  run: FuzzRun,
+  operations: readonly Operation[],
+  seed: number,
+  runs: number,
+): Promise<CaseFailure[]> {
+  const cases = fc.sample(randomCase(operations, run.setup.targets), { seed, numRuns: runs });
+  const failures: CaseFailure[] = [];
+  for (const [index, c] of cases.entries()) {
+    const failure = await run.send({ ...c, name: `#${index} ${c.name}` });
+    if (failure) failures.push(failure);
+  }
+  return failures;
+}
+
 export function describeFailure(failure: CaseFailure): string {
   const { case: c } = failure;
   const shown = JSON.stringify({ ...c, body: c.body?.slice(0, 400), raw: c.raw?.slice(0, 400) });
