@@ -129,7 +129,10 @@ function fuzzObject(schema: JsonSchema, depth: number): fc.Arbitrary<Record<stri
     },
   );
   return fc
-    .tuple(fc.record(model, { requiredKeys: schema.required ?? [] }), fc.option(extra, { freq: 5 }))
+    .tuple(
+      fc.record(model, { requiredKeys: schema.required ?? [] }),
+      fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: extra }),
+    )
     .map(([declared, undeclared]) => {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries({ ...declared, ...(undeclared ?? {}) })) {
