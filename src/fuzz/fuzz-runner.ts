@@ -7,7 +7,7 @@ import { isMutation } from './fuzz-health.ts';
 import { FuzzStats, judge } from './fuzz-oracle.ts';
 import { sendCase } from './fuzz-send.ts';
 import type { Operation } from './openapi-operations.ts';
-import { randomCase } from './random-cases.ts';
+import { caseFor, randomCase } from './random-cases.ts';
 
 /** The committed corpus of nasty requests, by group (FZ-JSON … FZ-SMUG). */
 export function loadCorpus(): Record<string, FuzzCase[]> {
@@ -116,12 +116,25 @@ export class FuzzRun {
     return failures;
   }
 
+  /** One generated case for every operation, so that no path+method is left out by chance. */
+  async sweep(operations: readonly Operation[], seed: number): Promise<CaseFailure[]> {
+    const failures: CaseFailure[] = [];
+    for (const [index, operation] of operations.entries()) {
+      const [c] = fc.sample(caseFor(operation, this.setup.targets), { seed: seed + index, numRuns: 1 });
+      const failure = c ? await this.send({ ...c, name: `sweep ${c.name}` }) : null;
+      if (failure) failures.push(failure);
+    }
+    return failures;
+  }
+
   /**
-   * `runs` random cases from the OpenAPI operations. fast-check stops at the first violation and
+   * One case per operation (sweep), then `runs` random cases from the OpenAPI operations. fast-check stops at the first violation and
    * reports the seed, the path to replay it and the case; no shrinking, since each request can
    * change server state.
    */
   async random(operations: readonly Operation[], seed: number, runs: number): Promise<void> {
+    const swept = await this.sweep(operations, seed);
+    if (swept.length) throw new Error(swept.slice(0, 5).map(describeFailure).join('\n'));
     const property = fc.asyncProperty(randomCase(operations, this.setup.targets), async (c) => {
       const failure = await this.send(c);
       if (failure) throw new Error(describeFailure(failure));
@@ -141,7 +154,7 @@ export async function sampleAndSend(
   runs: number,
 ): Promise<CaseFailure[]> {
   const cases = fc.sample(randomCase(operations, run.setup.targets), { seed, numRuns: runs });
-  const failures: CaseFailure[] = [];
+  const failures = await run.sweep(operations, seed);
   for (const [index, c] of cases.entries()) {
     const failure = await run.send({ ...c, name: `#${index} ${c.name}` });
     if (failure) failures.push(failure);

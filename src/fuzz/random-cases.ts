@@ -26,7 +26,7 @@ export function randomCase(operations: readonly Operation[], targets: FuzzTarget
   return fc.constantFrom(...operations).chain((operation) => caseFor(operation, targets));
 }
 
-function caseFor(operation: Operation, targets: FuzzTargets): fc.Arbitrary<FuzzCase> {
+export function caseFor(operation: Operation, targets: FuzzTargets): fc.Arbitrary<FuzzCase> {
   return fc
     .record({
       path: pathArbitrary(operation, targets),
