@@ -19,7 +19,11 @@ export class RouteMethods {
     app.addHook('onRoute', (route) => {
       // Wildcard routes (CORS preflight) would claim every path; they are not resources.
       if (route.url.includes('*')) return;
-      const entry = this.#byUrl.get(route.url) ?? { pattern: toPattern(route.url), methods: new Set() };
+      const params = paramPatterns(route.schema?.params);
+      const entry = this.#byUrl.get(route.url) ?? {
+        pattern: toPattern(route.url, params),
+        methods: new Set(),
+      };
       for (const method of [route.method].flat()) entry.methods.add(method.toUpperCase());
       this.#byUrl.set(route.url, entry);
     });
@@ -44,10 +48,27 @@ export class RouteMethods {
   }
 }
 
-/** `/0.1/users/:user_uuid/tokens` → /^\/0\.1\/users\/[^/]+\/tokens\/?$/ (trailing slash ignored). */
-function toPattern(url: string): RegExp {
-  const segments = url
-    .split('/')
-    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+/**
+ * `/0.1/users/:user_uuid/tokens` → /^\/0\.1\/users\/(?:<uuid pattern>)\/tokens\/?$/ (trailing slash
+ * ignored). A parameter whose schema has a pattern matches only the values that pattern accepts, so
+ * `/users/register` is not taken for `/users/:user_uuid` (it stays 404 while registration is off).
+ */
+function toPattern(url: string, params: Record<string, string>): RegExp {
+  const segments = url.split('/').map((segment) => {
+    if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = params[segment.slice(1)];
+    return pattern ? `(?:${pattern.replace(/^\^/, '').replace(/\$$/, '')})` : '[^/]+';
+  });
   return new RegExp(`^${segments.join('/').replace(/\/$/, '')}/?$`);
+}
+
+/** The `pattern` of each path parameter in a route's params schema (a TypeBox object), by name. */
+function paramPatterns(schema: unknown): Record<string, string> {
+  const properties = (schema as { properties?: Record<string, { pattern?: unknown }> } | undefined)
+    ?.properties;
+  const out: Record<string, string> = {};
+  for (const [name, property] of Object.entries(properties ?? {})) {
+    if (typeof property.pattern === 'string') out[name] = property.pattern;
+  }
+  return out;
 }
