@@ -7,9 +7,12 @@ import { DomainError } from './errors/domain-error.ts';
 import { groupRoutes } from './groups/group-routes.ts';
 import './http/auth-context.ts';
 import { buildAuthHook } from './http/auth-hook.ts';
+import { handleClientError, refuseConnect } from './http/client-error.ts';
 import { registerCors } from './http/cors.ts';
 import { handleError } from './http/error-handler.ts';
 import { registerJsonBody } from './http/json-body.ts';
+import { RouteMethods } from './http/method-not-allowed.ts';
+import { buildRequestRules } from './http/request-rules.ts';
 import { registerValidators } from './http/validators.ts';
 import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
 import { passwordResetRoutes } from './password-reset/password-reset-routes.ts';
@@ -49,6 +52,19 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // Node's own limit on the request line plus headers: 431 above it (security.md FZ-HDR).
+    // requireHostHeader off: Node's own 400 has no body; request-rules.ts answers in JSON instead.
+    // Node looks for requests over requestTimeout every connectionsCheckingInterval (default 30 s),
+    // and only when the timeout is given at construction: Fastify's later assignment is not enough.
+    http: {
+      maxHeaderSize: config.http.max_header_bytes,
+      requireHostHeader: false,
+      requestTimeout: config.http.request_timeout_ms,
+      headersTimeout: config.http.request_timeout_ms,
+      connectionsCheckingInterval: Math.min(5000, config.http.request_timeout_ms),
+    },
+    requestTimeout: config.http.request_timeout_ms,
+    clientErrorHandler: handleClientError,
     // Errors Fastify raises before routing (bad URL encoding, over-long parameters) get our JSON too.
     frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   });
@@ -56,13 +72,22 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     shutdown.closing = true;
   });
   registerValidators(app);
-  registerJsonBody(app);
+  registerJsonBody(app, { maxDepth: config.http.json_max_depth });
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(() => {
+  const routeMethods = new RouteMethods();
+  routeMethods.attach(app);
+  app.setNotFoundHandler((request) => {
+    routeMethods.assertMethodAllowed(request);
     throw new DomainError('not-found');
   });
+  app.addHook('onRequest', buildRequestRules(routeMethods));
+  app.server.on('connect', refuseConnect);
   app.addHook('onSend', async (_request, reply) => {
     reply.removeHeader('x-powered-by');
+    // Every answer of an identity server is per-caller (tokens, users, sessions): no cache may keep
+    // one (RFC 6749 §5.1, security.md P11 S-HDR-1). Routes may still set their own policy.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (!reply.hasHeader('pragma')) reply.header('pragma', 'no-cache');
   });
   await registerCors(app, {
     enabled: config.http.cors_enabled,
@@ -107,6 +132,10 @@ function apiRoutes(container: Container): FastifyPluginAsync {
       tokenService: container.tokenService,
       tokenCheck: container.tokenCheck,
       maxExpirationSeconds: container.config.max_token_lifetime_seconds,
+      scopeCaps: {
+        maxScopeLength: container.config.http.max_scope_length,
+        maxScopesPerCheck: container.config.http.max_scopes_per_check,
+      },
     });
     await api.register(refreshTokenRoutes, { refreshTokenService: container.refreshTokenService });
     await api.register(sessionRoutes, { sessionService: container.sessionService });

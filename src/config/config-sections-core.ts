@@ -21,6 +21,40 @@ export const HttpConfig = Type.Object(
       default: 65_536,
       description: 'Largest request body accepted; larger bodies get 413.',
     }),
+    max_header_bytes: Type.Integer({
+      minimum: 4096,
+      maximum: 65_536,
+      default: 16_384,
+      description: 'Largest request line plus headers accepted (Node maxHeaderSize); larger get 431.',
+    }),
+    request_timeout_ms: Type.Integer({
+      minimum: 1000,
+      maximum: 600_000,
+      default: 30_000,
+      description:
+        'Longest time a client may take to send a whole request (headers and body); slower ones get 408 and are disconnected.',
+    }),
+    json_max_depth: Type.Integer({
+      minimum: 4,
+      maximum: 256,
+      default: 32,
+      description:
+        'Deepest nesting of arrays and objects accepted in a JSON body (wazo bodies need 3); deeper get 400.',
+    }),
+    max_scope_length: Type.Integer({
+      minimum: 64,
+      maximum: 4096,
+      default: 1024,
+      description: 'Longest ACL accepted as a token-check scope (?scope= or scopes/check); longer get 400.',
+    }),
+    max_scopes_per_check: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 128,
+      description:
+        'Most scopes accepted in one POST /token/{token}/scopes/check; more get 400. At 128 a check against ' +
+        'a 1,000-entry ACL stays near 5 ms.',
+    }),
     trusted_proxies: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description:

@@ -240,6 +240,44 @@ export const ERROR_CATALOG = {
     message: 'Invalid JSON body',
     description: 'The body is empty, not JSON, or not a JSON object.',
   },
+  'json-too-deep': {
+    status: 400,
+    shape: 'route',
+    message: 'JSON body nested too deeply',
+    description: 'Arrays and objects in the body nest deeper than http.json_max_depth.',
+  },
+  'nul-character': {
+    status: 400,
+    shape: 'route',
+    message: 'NUL characters are not accepted',
+    description: 'A JSON string in the body holds U+0000, which no Gatehouse value may contain.',
+  },
+  'scope-limit-exceeded': {
+    status: 400,
+    shape: 'route',
+    message: 'Too many or too long scopes',
+    description:
+      'A token check asked for a scope longer than http.max_scope_length or more than http.max_scopes_per_check scopes.',
+  },
+  'duplicate-header': {
+    status: 400,
+    shape: 'route',
+    message: 'Header sent more than once',
+    description:
+      'X-Auth-Token, Authorization, Wazo-Tenant, Content-Type or Wazo-Session-Type appeared twice.',
+  },
+  'header-too-large': {
+    status: 431,
+    shape: 'api',
+    message: 'Request headers too large',
+    description: 'The request line and headers exceed http.max_header_bytes; the connection is closed.',
+  },
+  'request-timeout': {
+    status: 408,
+    shape: 'api',
+    message: 'Request not received in time',
+    description: 'The client did not finish sending its request in time; the connection is closed.',
+  },
   'payload-too-large': {
     status: 413,
     shape: 'route',

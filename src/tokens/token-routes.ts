@@ -14,6 +14,7 @@ import {
   TokenParams,
   TokenRequestBody,
 } from './token-schemas.ts';
+import { type ScopeCaps, scopeCapsHook } from './token-scope-caps.ts';
 import type { TokenService } from './token-service.ts';
 import { renderToken } from './token-view.ts';
 
@@ -21,6 +22,7 @@ export interface TokenRoutesOptions {
   tokenService: TokenService;
   tokenCheck: TokenCheckService;
   maxExpirationSeconds: number;
+  scopeCaps: ScopeCaps;
 }
 
 const tokenRoute = { config: { errorShape: 'legacy' as const }, schema: { tags: ['token'] } };
@@ -32,6 +34,7 @@ const documentOnly = () => (value: unknown) => ({ value });
 export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (base, options) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { tokenService, tokenCheck } = options;
+  const checkScopeCaps = scopeCapsHook(options.scopeCaps);
 
   app.post(
     '/token',
@@ -66,6 +69,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (base, 
         querystring: TokenCheckQuery,
         response: { 200: TokenEnvelope },
       },
+      preValidation: checkScopeCaps,
     },
     async (request, reply) => {
       const record = await tokenCheck.check(request.params.token, request.query);
@@ -76,7 +80,11 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (base, 
 
   app.head(
     '/token/:token',
-    { ...tokenRoute, schema: { ...tokenRoute.schema, params: TokenParams, querystring: TokenCheckQuery } },
+    {
+      ...tokenRoute,
+      schema: { ...tokenRoute.schema, params: TokenParams, querystring: TokenCheckQuery },
+      preValidation: checkScopeCaps,
+    },
     async (request, reply) => {
       await tokenCheck.check(request.params.token, request.query);
       return reply.code(204).send();
@@ -105,7 +113,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (base, 
         body: ScopesCheckBody,
         response: { 200: ScopesCheckResult },
       },
-      preValidation: requireBody,
+      preValidation: [requireBody, checkScopeCaps],
     },
     async (request) => ({
       scopes: await tokenCheck.checkScopes(

@@ -18,6 +18,9 @@ export class UserRepository {
 
   /** Lookup for login (wazo §3.2 step 5): a confirmed email first, then the username; enabled users only. */
   async findLoginCandidate(login: string): Promise<LoginCandidate | null> {
+    // No stored login holds U+0000 (PostgreSQL text cannot, and the API refuses it), and PostgreSQL
+    // fails the query on one: such a login (a Basic header can carry it) is simply unknown.
+    if (login.includes('\0')) return null;
     const lowered = login.toLowerCase();
     const byEmail = await this.#candidates()
       .innerJoin('auth_email as e', 'e.user_uuid', 'u.uuid')
