@@ -12,7 +12,7 @@ import { registerCors } from './http/cors.ts';
 import { handleError } from './http/error-handler.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { RouteMethods } from './http/method-not-allowed.ts';
-import { buildRequestRules } from './http/request-rules.ts';
+import { buildRequestRules, repeatedSingleValuedHeader } from './http/request-rules.ts';
 import { registerValidators } from './http/validators.ts';
 import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
 import { passwordResetRoutes } from './password-reset/password-reset-routes.ts';
@@ -180,6 +180,8 @@ function checkFastPath(container: Container, shutdown: { closing: boolean }): Fa
     grantsFromCache: (token, scope) => tokenCheck.grantsFromCache(token, scope),
     headers,
     isClosing: () => shutdown.closing,
+    refusedByRequestRules: (request) => repeatedSingleValuedHeader(request.rawHeaders) !== null,
+    maxPlainScopeLength: Math.min(512, config.http.max_scope_length),
     onAnswered: (seconds) => {
       if (!config.metrics.enabled) return;
       metrics.observeRequest('HEAD', route, 204, seconds);

@@ -38,14 +38,21 @@ export function buildRequestRules(routeMethods: RouteMethods) {
 }
 
 function refuseDuplicateHeaders(raw: readonly string[]): void {
+  const header = repeatedSingleValuedHeader(raw);
+  if (header !== null) throw new DomainError('duplicate-header', { details: { header } });
+}
+
+/** The first single-valued header sent more than once, or null (also used by the check fast path). */
+export function repeatedSingleValuedHeader(raw: readonly string[]): string | null {
   let seen: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] ?? '').toLowerCase();
     if (!SINGLE_VALUED.has(name)) continue;
     seen ??= new Set();
-    if (seen.has(name)) throw new DomainError('duplicate-header', { details: { header: name } });
+    if (seen.has(name)) return name;
     seen.add(name);
   }
+  return null;
 }
 
 function isPreflight(request: FastifyRequest): boolean {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { describeEachDialect } from '../testing/dialect-suite.ts';
 import { adminRequest, request } from '../testing/http-client.ts';
+import { sendRaw } from '../testing/raw-http.ts';
 import { userWithAcl } from '../testing/test-fixtures.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 
@@ -57,6 +58,20 @@ await describeEachDialect('token check fast path', {}, ({ server }) => {
     assert.equal((await head(server(), unknown)).status, 404);
     assert.equal((await head(server(), unknown)).status, 404, 'a cached unknown is not answered early');
     assert.equal(framework(server(), unknown), 2);
+  });
+
+  test('#4 requests the request rules refuse are refused on the fast path too', async () => {
+    const { token } = (await userWithAcl(server(), ACL)).token;
+    await head(server(), token);
+    const path = `/0.1/token/${token}?scope=calld.calls`;
+    const twice = `HEAD ${path} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: a\r\nX-Auth-Token: b\r\nConnection: close\r\n\r\n`;
+    assert.equal((await sendRaw(server().origin, twice)).status, 400);
+    const noHost = `HEAD ${path} HTTP/1.1\r\nConnection: close\r\n\r\n`;
+    assert.equal((await sendRaw(server().origin, noHost)).status, 400);
+    const plain = `HEAD ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
+    const answered = await sendRaw(server().origin, plain);
+    assert.equal(answered.status, 204);
+    assert.equal(answered.headers['cache-control'], 'no-store');
   });
 
   test('#4 a revoked token is never answered from the fast path', async () => {

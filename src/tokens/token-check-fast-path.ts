@@ -19,10 +19,12 @@ export interface CheckFastPathOptions {
   /** Called once per answered request (metrics), with its duration. */
   onAnswered(seconds: number): void;
   isClosing(): boolean;
+  /** Requests the framework's request rules would refuse (a repeated credential header). */
+  refusedByRequestRules(request: IncomingMessage): boolean;
+  /** Longer scopes are read by the full parser, which also enforces the configured cap. */
+  maxPlainScopeLength: number;
 }
 
-/** Longer or encoded scopes are read by the full parser, which also enforces the caps. */
-const MAX_PLAIN_SCOPE = 512;
 const TOKEN_LENGTH = 36;
 const QUESTION_MARK = 63;
 const NEEDS_FULL_PARSER = /[%&+#]/;
@@ -37,8 +39,10 @@ export function createCheckFastPath(options: CheckFastPathOptions): FastPath {
     const url = request.url;
     if (request.method !== 'HEAD' || url === undefined || !url.startsWith(prefix)) return false;
     if (url.length !== tokenEnd && url.charCodeAt(tokenEnd) !== QUESTION_MARK) return false;
-    if (request.headers.origin !== undefined || options.isClosing()) return false;
-    const scope = url.length === tokenEnd ? undefined : plainScope(url, tokenEnd + 1);
+    if (request.headers.origin !== undefined || request.headers.host === undefined) return false;
+    if (options.isClosing() || options.refusedByRequestRules(request)) return false;
+    const scope =
+      url.length === tokenEnd ? undefined : plainScope(url, tokenEnd + 1, options.maxPlainScopeLength);
     if (scope === null || !options.grantsFromCache(url.slice(prefix.length, tokenEnd), scope)) return false;
     response.writeHead(204, options.headers);
     response.end();
@@ -48,10 +52,10 @@ export function createCheckFastPath(options: CheckFastPathOptions): FastPath {
 }
 
 /** The value of a query that is exactly `scope=<plain text>`; null when the full parser must read it. */
-function plainScope(url: string, start: number): string | null {
+function plainScope(url: string, start: number, maxLength: number): string | null {
   if (!url.startsWith('scope=', start)) return null;
   const value = url.slice(start + 'scope='.length);
-  return value.length > MAX_PLAIN_SCOPE || NEEDS_FULL_PARSER.test(value) ? null : value;
+  return value.length > maxLength || NEEDS_FULL_PARSER.test(value) ? null : value;
 }
 
 /** The settings Fastify applies to the server it creates itself, which a serverFactory must copy. */
@@ -80,15 +84,22 @@ export function serverWithFastPath(fastPath: FastPath) {
   };
 }
 
-/** The headers @fastify/cors adds to a request without `Origin`, or null when they depend on it. */
+/** What app.ts's onSend hook adds to every answer. */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+/**
+ * The headers the framework path adds to a 204 check without `Origin` (CORS, no-store), or null
+ * when they depend on the request.
+ */
 export function corsHeadersWithoutOrigin(cors: {
   enabled: boolean;
   allowedOrigins: readonly string[];
 }): Record<string, string> | null {
-  if (!cors.enabled) return {};
+  if (!cors.enabled) return { ...NO_STORE };
   if (!cors.allowedOrigins.includes('*')) return null;
   return {
     'access-control-allow-origin': '*',
     'access-control-expose-headers': 'Wazo-Sessions-Revoked',
+    ...NO_STORE,
   };
 }
