@@ -7,7 +7,13 @@ import {
   describeClusterEachDialect,
   seededRandom,
 } from '../testing/concurrency-harness.ts';
-import { type HttpResult, login, postRefreshToken, postToken, type TokenData } from '../testing/http-client.ts';
+import {
+  type HttpResult,
+  login,
+  postRefreshToken,
+  postToken,
+  type TokenData,
+} from '../testing/http-client.ts';
 import { newUser, uniqueTag } from '../testing/test-fixtures.ts';
 import type { TestServer } from '../testing/test-server.ts';
 
@@ -58,7 +64,9 @@ await describeClusterEachDialect(
         const refreshToken = offline.refresh_token as string;
         for (const n of SIZES) {
           const sessionsBefore = await countRows(first, 'auth_session', user.uuid);
-          const results = await burst(n, () => postRefreshToken(cluster().pick(random), refreshToken, clientId));
+          const results = await burst(n, () =>
+            postRefreshToken(cluster().pick(random), refreshToken, clientId),
+          );
           assertNo5xx(results, `CC-1 N=${n}`);
           assert.deepEqual(
             results.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text}`),
@@ -67,8 +75,16 @@ await describeClusterEachDialect(
           );
           const tokens = new Set(results.map((r) => tokenOf(r).token));
           assert.equal(tokens.size, n, `CC-1 N=${n}: ${n} distinct access tokens`);
-          assert.equal(await countRows(first, 'auth_refresh_token', user.uuid), 1, 'exactly 1 refresh-token row');
-          assert.equal(await countRows(first, 'auth_session', user.uuid), sessionsBefore + n, `sessions +${n}`);
+          assert.equal(
+            await countRows(first, 'auth_refresh_token', user.uuid),
+            1,
+            'exactly 1 refresh-token row',
+          );
+          assert.equal(
+            await countRows(first, 'auth_session', user.uuid),
+            sessionsBefore + n,
+            `sessions +${n}`,
+          );
         }
       }
     });
@@ -80,7 +96,9 @@ await describeClusterEachDialect(
         const user = await newUser(cluster().first);
         const clientId = `cc2-${uniqueTag()}`;
         const body = { access_type: 'offline', client_id: clientId };
-        const results = await burst(20, () => postToken(cluster().pick(random), user.username, user.password, body));
+        const results = await burst(20, () =>
+          postToken(cluster().pick(random), user.username, user.password, body),
+        );
         assertNo5xx(results, 'CC-2');
         assert.deepEqual(
           results.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text}`),

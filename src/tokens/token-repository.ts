@@ -13,8 +13,21 @@ export class TokenRepository {
     this.#db = db;
   }
 
-  async insertWithSession(session: Session, token: NewAccessToken, nowMs: number): Promise<void> {
-    await this.#db.transaction().execute(async (tx) => {
+  /**
+   * Writes the session and its token. With `sessionCap`, the user's sessions are counted and the
+   * insert skipped (false returned) when the cap is reached, all under a lock on the user row:
+   * concurrent logins of one user then queue instead of all reading the same count (CC-6).
+   */
+  async insertWithSession(
+    session: Session,
+    token: NewAccessToken,
+    nowMs: number,
+    sessionCap: number | null = null,
+  ): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      if (sessionCap !== null && session.userUuid !== null) {
+        if (!(await lockUserAndCheckCap(tx, session.userUuid, sessionCap))) return false;
+      }
       await tx
         .insertInto('auth_session')
         .values({
@@ -42,6 +55,7 @@ export class TokenRepository {
           refresh_token_uuid: token.refreshTokenUuid,
         })
         .execute();
+      return true;
     });
   }
 
@@ -85,4 +99,22 @@ export class TokenRepository {
       refreshTokenUuid: row.refresh_token_uuid,
     };
   }
+}
+
+/**
+ * A no-op UPDATE of the user row is the one row lock both engines share (SQLite has no
+ * SELECT … FOR UPDATE; its writers are serialized anyway). It holds until the transaction ends.
+ */
+async function lockUserAndCheckCap(tx: Db, userUuid: string, cap: number): Promise<boolean> {
+  await tx
+    .updateTable('auth_user')
+    .set((eb) => ({ purpose: eb.ref('purpose') }))
+    .where('uuid', '=', userUuid)
+    .execute();
+  const row = await tx
+    .selectFrom('auth_session')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_uuid', '=', userUuid)
+    .executeTakeFirstOrThrow();
+  return Number(row.n) < cap;
 }

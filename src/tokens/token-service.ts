@@ -73,7 +73,7 @@ export class TokenService {
       creation,
       refresh?.uuid ?? principal.refreshToken?.uuid,
     );
-    await this.#deps.tokens.insertWithSession(
+    const inserted = await this.#deps.tokens.insertWithSession(
       {
         uuid: record.sessionUuid,
         tenantUuid: principal.user.tenantUuid,
@@ -82,7 +82,9 @@ export class TokenService {
       },
       record,
       record.issuedAtMs,
+      this.#sessionCap(principal),
     );
+    if (!inserted) throw this.#maxSessions(principal);
     this.#announce(principal, record, creation, value);
     return {
       token: value,
@@ -92,15 +94,26 @@ export class TokenService {
     };
   }
 
-  /** wazo §3.2 step 7: purposes user and external_api hold at most N sessions; internal is exempt. */
+  /**
+   * wazo §3.2 step 7: purposes user and external_api hold at most N sessions; internal is exempt.
+   * This early count only spares the work of a login that cannot succeed; the authoritative check
+   * is the conditional insert (`#sessionCap`), which concurrent logins cannot overrun (CC-6).
+   */
   async #enforceSessionLimit(principal: Principal): Promise<void> {
-    if (principal.user.purpose === 'internal') return;
+    const cap = this.#sessionCap(principal);
+    if (cap === null) return;
     const count = await this.#deps.sessions.countForUser(principal.user.uuid);
-    if (count >= this.#deps.settings.maxUserSessions) {
-      throw new DomainError('max-sessions', {
-        message: `User ${principal.user.uuid} has exceeded the maximum number of active sessions`,
-      });
-    }
+    if (count >= cap) throw this.#maxSessions(principal);
+  }
+
+  #sessionCap(principal: Principal): number | null {
+    return principal.user.purpose === 'internal' ? null : this.#deps.settings.maxUserSessions;
+  }
+
+  #maxSessions(principal: Principal): DomainError {
+    return new DomainError('max-sessions', {
+      message: `User ${principal.user.uuid} has exceeded the maximum number of active sessions`,
+    });
   }
 
   async #effectiveAcl(principal: Principal): Promise<string[]> {
