@@ -52,7 +52,7 @@ await describeClusterEachDialect(
   (cluster: () => Cluster) => {
     test('CC-1 wazo mode: N concurrent refresh logins with one refresh token all succeed, one row stays', async () => {
       const random = seededRandom('CC-1');
-      const iterations = ccIterations(2);
+      const iterations = ccIterations(1);
       for (let i = 0; i < iterations; i += 1) {
         const { first } = cluster();
         const user = await newUser(first);
@@ -91,7 +91,7 @@ await describeClusterEachDialect(
 
     test('CC-2 20 concurrent offline logins of one (user, client_id): 20×200, exactly 1 refresh-token row (D2)', async () => {
       const random = seededRandom('CC-2');
-      const iterations = ccIterations(2);
+      const iterations = ccIterations(1);
       for (let i = 0; i < iterations; i += 1) {
         const user = await newUser(cluster().first);
         const clientId = `cc2-${uniqueTag()}`;
