@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, describe } from 'node:test';
 import { postgresUnavailableReason } from './test-databases.ts';
@@ -105,4 +106,84 @@ export function burst<T>(count: number, run: (index: number) => Promise<T>): Pro
 /** Resolves after `ms` real milliseconds (spreads a racing request inside a window). */
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One token check of a race: which instance answered, what, and when it started and ended. */
+export interface RaceCheck extends Timed<number> {
+  server: TestServer;
+}
+
+export interface CheckRace {
+  checks: RaceCheck[];
+  /** The racing action (a revocation), timed. */
+  action: Timed<{ status: number; text: string }>;
+  /** The instance that ran the action. */
+  actor: TestServer;
+}
+
+/**
+ * `workers` workers check random `tokens` (HEAD /token/T) on random instances until `total`
+ * checks are done; `action` runs on a random instance after a random delay in the middle.
+ */
+export async function raceChecks(options: {
+  cluster: Cluster;
+  random: SeededRandom;
+  tokens: readonly string[];
+  total: number;
+  workers?: number;
+  action: (server: TestServer) => Promise<{ status: number; text: string }>;
+}): Promise<CheckRace> {
+  const { cluster, random, tokens, total } = options;
+  const checks: RaceCheck[] = [];
+  const worker = async () => {
+    while (checks.length < total) {
+      const server = cluster.pick(random);
+      const token = random.pick(tokens);
+      const slot = { server } as RaceCheck;
+      checks.push(slot);
+      const url = `${server.api}/token/${token}`;
+      Object.assign(slot, await timed(async () => (await fetch(url, { method: 'HEAD' })).status));
+      if (random.next() < 0.3) await pause(random.int(3));
+    }
+  };
+  const actor = cluster.pick(random);
+  const running = Promise.all(Array.from({ length: options.workers ?? 4 }, worker));
+  await pause(random.int(40));
+  const action = await timed(() => options.action(actor));
+  await running;
+  return { checks, action, actor };
+}
+
+/**
+ * The CC-3/CC-4/CC-7 verdict: no answer but 204 or 404; every check that started after the
+ * action answered is 404 on the instance that ran it, and on the others once `stalenessMs` (the
+ * documented LISTEN/NOTIFY bound) has passed. Returns how many stale 204s fell inside that bound.
+ */
+export function assertRevokedAfter(race: CheckRace, stalenessMs: number, label: string): number {
+  const odd = race.checks.filter((c) => c.value !== 204 && c.value !== 404).map((c) => c.value);
+  assert.deepEqual(odd, [], `${label}: only 204 or 404, never a 5xx`);
+  let stale = 0;
+  for (const check of race.checks.filter((c) => c.startedAt > race.action.endedAt)) {
+    const late = check.startedAt - race.action.endedAt;
+    if (check.server === race.actor || late > stalenessMs) {
+      assert.equal(check.value, 404, `${label}: a check ${late.toFixed(1)} ms after the action answered`);
+    } else if (check.value === 204) stale += 1;
+  }
+  return stale;
+}
+
+/** Polls until 404; fails when `token` is still valid `boundMs` after `sinceMs` (performance.now()). */
+export async function assertRevokedWithin(
+  server: TestServer,
+  token: string,
+  sinceMs: number,
+  boundMs: number,
+): Promise<void> {
+  for (;;) {
+    const status = (await fetch(`${server.api}/token/${token}`, { method: 'HEAD' })).status;
+    if (status === 404) return;
+    assert.equal(status, 204);
+    assert.ok(performance.now() - sinceMs <= boundMs, `still valid ${boundMs} ms after the revocation`);
+    await pause(10);
+  }
 }
