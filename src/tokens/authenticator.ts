@@ -26,6 +26,8 @@ export interface Principal {
   login: string;
   /** Set for a refresh-token login. */
   refreshToken: RefreshToken | null;
+  /** Password logins: the stored hash the password matched, which must still be current at issue. */
+  verifiedPasswordHash: string | null;
 }
 
 export interface AuthenticatorDeps {
@@ -71,10 +73,18 @@ export class Authenticator {
     if (user.effectiveMethod !== NATIVE) {
       throw this.#fail(attempt, credentials.login, `user authentication method is ${user.effectiveMethod}`);
     }
+    let verifiedPasswordHash = user.password?.hash ?? null;
     if (verdict.upgraded && user.password) {
-      await this.#deps.users.upgradePassword(user.uuid, user.password.hash, verdict.upgraded);
+      const upgraded = await this.#deps.users.upgradePassword(
+        user.uuid,
+        user.password.hash,
+        verdict.upgraded,
+      );
+      // A racing login may have upgraded it first (another salt): then the stored hash is unknown
+      // here and this one login skips the check rather than fail a correct password.
+      verifiedPasswordHash = upgraded ? verdict.upgraded.hash : null;
     }
-    return { user, login: credentials.login, refreshToken: null };
+    return { user, login: credentials.login, refreshToken: null, verifiedPasswordHash };
   }
 
   async #withRefreshToken(attempt: LoginAttempt, value: string, clientId: string): Promise<Principal> {
@@ -89,7 +99,7 @@ export class Authenticator {
       throw this.#fail(attempt, token.login, `user authentication method is ${user.effectiveMethod}`);
     }
     await this.#deps.refreshTokens.touch(token.uuid, this.#deps.now());
-    return { user, login: token.login, refreshToken: token };
+    return { user, login: token.login, refreshToken: token, verifiedPasswordHash: null };
   }
 
   /** Decision D1: refresh tokens never expire unless the operator sets idle or absolute limits. */

@@ -14,19 +14,21 @@ export class TokenRepository {
   }
 
   /**
-   * Writes the session and its token. With `sessionCap`, the user's sessions are counted and the
-   * insert skipped (false returned) when the cap is reached, all under a lock on the user row:
-   * concurrent logins of one user then queue instead of all reading the same count (CC-6).
+   * Writes the session and its token, unless `conditions` refuse it. The conditions are checked
+   * under a lock on the user row, taken first, so that concurrent logins of one user queue
+   * instead of all reading the same session count (CC-6), and a login whose password was verified
+   * before a password change cannot add a session after the change ended them all (CC-9).
    */
   async insertWithSession(
     session: Session,
     token: NewAccessToken,
     nowMs: number,
-    sessionCap: number | null = null,
-  ): Promise<boolean> {
+    conditions: IssueConditions | null = null,
+  ): Promise<IssueOutcome> {
     return this.#db.transaction().execute(async (tx) => {
-      if (sessionCap !== null && session.userUuid !== null) {
-        if (!(await lockUserAndCheckCap(tx, session.userUuid, sessionCap))) return false;
+      if (conditions !== null && session.userUuid !== null) {
+        const refusal = await checkUnderUserLock(tx, session.userUuid, conditions);
+        if (refusal !== null) return refusal;
       }
       await tx
         .insertInto('auth_session')
@@ -55,7 +57,7 @@ export class TokenRepository {
           refresh_token_uuid: token.refreshTokenUuid,
         })
         .execute();
-      return true;
+      return 'issued' as const;
     });
   }
 
@@ -101,20 +103,41 @@ export class TokenRepository {
   }
 }
 
+/** What must still hold when a login's session is written. */
+export interface IssueConditions {
+  /** The user may hold fewer sessions than this; null: no cap (internal users). */
+  sessionCap: number | null;
+  /** Password logins: the stored hash the password was verified against must still be current. */
+  passwordHash: string | null;
+}
+
+export type IssueOutcome = 'issued' | 'session-cap' | 'credentials-changed';
+
 /**
  * A no-op UPDATE of the user row is the one row lock both engines share (SQLite has no
- * SELECT … FOR UPDATE; its writers are serialized anyway). It holds until the transaction ends.
+ * SELECT … FOR UPDATE; its writers are serialized anyway). It holds until the transaction ends,
+ * and finds no row when the user was deleted meanwhile.
  */
-async function lockUserAndCheckCap(tx: Db, userUuid: string, cap: number): Promise<boolean> {
-  await tx
+async function checkUnderUserLock(
+  tx: Db,
+  userUuid: string,
+  conditions: IssueConditions,
+): Promise<IssueOutcome | null> {
+  const locked = await tx
     .updateTable('auth_user')
     .set((eb) => ({ purpose: eb.ref('purpose') }))
     .where('uuid', '=', userUuid)
-    .execute();
+    .returning('password_hash')
+    .executeTakeFirst();
+  if (!locked) return 'credentials-changed';
+  if (conditions.passwordHash !== null && locked.password_hash !== conditions.passwordHash) {
+    return 'credentials-changed';
+  }
+  if (conditions.sessionCap === null) return null;
   const row = await tx
     .selectFrom('auth_session')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('user_uuid', '=', userUuid)
     .executeTakeFirstOrThrow();
-  return Number(row.n) < cap;
+  return Number(row.n) < conditions.sessionCap ? null : 'session-cap';
 }

@@ -73,7 +73,7 @@ export class TokenService {
       creation,
       refresh?.uuid ?? principal.refreshToken?.uuid,
     );
-    const inserted = await this.#deps.tokens.insertWithSession(
+    const outcome = await this.#deps.tokens.insertWithSession(
       {
         uuid: record.sessionUuid,
         tenantUuid: principal.user.tenantUuid,
@@ -82,9 +82,11 @@ export class TokenService {
       },
       record,
       record.issuedAtMs,
-      this.#sessionCap(principal),
+      { sessionCap: this.#sessionCap(principal), passwordHash: principal.verifiedPasswordHash },
     );
-    if (!inserted) throw this.#maxSessions(principal);
+    if (outcome === 'session-cap') throw this.#maxSessions(principal);
+    // The user was deleted or its password changed since it was verified: as a wrong password.
+    if (outcome === 'credentials-changed') throw new DomainError('authentication-failed');
     this.#announce(principal, record, creation, value);
     return {
       token: value,
