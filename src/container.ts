@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.ts';
 import { readOrCreateSecret } from './bootstrap/data-dir-secrets.ts';
 import { type Clock, systemClock } from './clock/clock.ts';
 import { type Config, ConfigSchema } from './config/config-schema.ts';
@@ -97,11 +98,13 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     events,
   });
   const tokenCheck = new TokenCheckService({ tokens, users, tenants, revoker, cache, feed, now });
+  const audit = new AuditLog(log);
   const authenticator = new Authenticator({
     users,
     refreshTokens,
     hasher,
     log,
+    audit,
     now,
     refreshLimits: {
       maxIdleSeconds: config.refresh_tokens.max_idle_seconds,
@@ -134,6 +137,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     tenants,
     events,
     log,
+    audit,
     now,
     settings: {
       xivoUuid: config.xivo_uuid,
@@ -184,6 +188,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     feed,
     revoker,
     tokenCheck,
+    audit,
     /** Starts what runs in the background: the revocation feed, then the expiry job. */
     startBackground: async (options: { expiryJob: boolean } = { expiryJob: true }) => {
       await feed.start({ onRevoked: (uuids) => cache.evictSessions(uuids), onReset: () => cache.flush() });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { PasswordHasher } from '../crypto/password-hasher.ts';
 import { digestToken, isTokenShaped } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
@@ -35,6 +36,7 @@ export interface AuthenticatorDeps {
   refreshTokens: RefreshTokenRepository;
   hasher: PasswordHasher;
   log: Logger;
+  audit: AuditLog;
   now: () => number;
   refreshLimits: { maxIdleSeconds: number; maxLifetimeSeconds: number };
 }
@@ -44,7 +46,7 @@ const NATIVE = 'native';
 
 /**
  * Chooses the authentication method from the request shape (wazo §3.2 step 4) and verifies it.
- * Every failure is the same 401 "Authentication Failed"; the reason goes only to the log.
+ * Every failure is the same 401 "Authentication Failed"; the reason goes only to the audit log.
  */
 export class Authenticator {
   readonly #deps: AuthenticatorDeps;
@@ -112,10 +114,16 @@ export class Authenticator {
   }
 
   #fail(attempt: LoginAttempt, login: string | null, reason: string): DomainError {
-    this.#deps.log.info(
-      { login, remote_addr: attempt.remoteAddr, user_agent: attempt.userAgent, reason },
-      'authentication failed',
-    );
+    this.#deps.audit.record({
+      event: 'authentication',
+      outcome: 'failure',
+      actor: login,
+      source_ip: attempt.remoteAddr,
+      method: attempt.request.refreshToken ? 'refresh_token' : 'password',
+      user_agent: attempt.userAgent,
+      client_id: attempt.request.clientId ?? null,
+      reason,
+    });
     return new DomainError('authentication-failed');
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { digestToken, newId, newTokenValue, redactToken } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import { sessionCreated } from '../events/auth-events.ts';
@@ -20,6 +21,7 @@ export interface TokenServiceDeps {
   tenants: TenantRepository;
   events: EventSink;
   log: Logger;
+  audit: AuditLog;
   now: () => number;
   settings: {
     xivoUuid: string | null;
@@ -174,16 +176,18 @@ export class TokenService {
         creation.mobile,
       ),
     );
-    this.#deps.log.info(
-      {
-        login: principal.login,
-        token: redactToken(value),
-        session_uuid: record.sessionUuid,
-        remote_addr: creation.remoteAddr,
-        user_agent: creation.userAgent,
-        method: principal.refreshToken ? 'refresh_token' : 'password',
-      },
-      'authentication succeeded',
-    );
+    this.#deps.audit.record({
+      event: 'authentication',
+      outcome: 'success',
+      actor: principal.login,
+      source_ip: creation.remoteAddr,
+      method: principal.refreshToken ? 'refresh_token' : 'password',
+      user_agent: creation.userAgent,
+      client_id: creation.request.clientId,
+      user_uuid: principal.user.uuid,
+      session_uuid: record.sessionUuid,
+      // wazo-auth logs the issued token by its last 8 characters only (A10).
+      token: redactToken(value),
+    });
   }
 }
