@@ -75,20 +75,7 @@ export class TokenService {
       creation,
       refresh?.uuid ?? principal.refreshToken?.uuid,
     );
-    const outcome = await this.#deps.tokens.insertWithSession(
-      {
-        uuid: record.sessionUuid,
-        tenantUuid: principal.user.tenantUuid,
-        userUuid: principal.user.uuid,
-        mobile: creation.mobile,
-      },
-      record,
-      record.issuedAtMs,
-      { sessionCap: this.#sessionCap(principal), passwordHash: principal.verifiedPasswordHash },
-    );
-    if (outcome === 'session-cap') throw this.#maxSessions(principal);
-    // The user was deleted or its password changed since it was verified: as a wrong password.
-    if (outcome === 'credentials-changed') throw new DomainError('authentication-failed');
+    await this.#store(principal, record, creation);
     this.#announce(principal, record, creation, value);
     return {
       token: value,
@@ -96,6 +83,35 @@ export class TokenService {
       refreshToken: refresh?.value,
       sessionsRevoked: refresh?.sessionsRevoked ?? 0,
     };
+  }
+
+  /** Writes the session and token, unless the cap is reached or the credentials changed meanwhile. */
+  async #store(principal: Principal, record: AccessToken, creation: TokenCreation): Promise<void> {
+    const session = {
+      uuid: record.sessionUuid,
+      tenantUuid: principal.user.tenantUuid,
+      userUuid: principal.user.uuid,
+      mobile: creation.mobile,
+    };
+    const outcome = await this.#deps.tokens.insertWithSession(session, record, record.issuedAtMs, {
+      sessionCap: this.#sessionCap(principal),
+      passwordHash: principal.verifiedPasswordHash,
+    });
+    if (outcome === 'session-cap') throw this.#maxSessions(principal);
+    if (outcome === 'credentials-changed') {
+      // The user was deleted or its password changed since it was verified: as a wrong password.
+      this.#deps.audit.record({
+        event: 'authentication',
+        outcome: 'failure',
+        actor: principal.login,
+        source_ip: creation.remoteAddr,
+        method: principal.refreshToken ? 'refresh_token' : 'password',
+        user_agent: creation.userAgent,
+        client_id: creation.request.clientId,
+        reason: 'user deleted or password changed during the login',
+      });
+      throw new DomainError('authentication-failed');
+    }
   }
 
   /**
