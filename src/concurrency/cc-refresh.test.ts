@@ -20,7 +20,7 @@ import type { TestServer } from '../testing/test-server.ts';
 /**
  * security.md §5.3 CC-1 and CC-2: one refresh token used by many requests at once, and many
  * offline logins of one (user, client_id) at once. Wazo mode only: refresh-token rotation does
- * not exist yet (TODO(#5): CC-1 rotation mode, exactly one winner, once the OAuth issue adds it).
+ * not exist yet (TODO(#6): CC-1 rotation mode, exactly one winner, once OAuth adds rotation).
  */
 
 const SIZES = [2, 10, 50];
