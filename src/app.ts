@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { registerAuditHook } from './audit/audit-hook.ts';
 import { configRoutes } from './config-api/config-routes.ts';
 import type { Container } from './container.ts';
 import { emailRoutes } from './emails/email-routes.ts';
@@ -97,6 +98,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     'preValidation',
     buildAuthHook({ tokenCheck: container.tokenCheck, ...container.repositories }),
   );
+  registerAuditHook(app, container.audit);
 
   if (config.metrics.enabled) recordRequestMetrics(app, container.metrics);
   if (config.metrics.enabled && config.metrics.port === null) {

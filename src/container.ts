@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.ts';
 import { readOrCreateSecret } from './bootstrap/data-dir-secrets.ts';
 import { LoginFailureRepository } from './brute-force/login-failure-repository.ts';
 import { LoginGate } from './brute-force/login-gate.ts';
@@ -116,12 +117,14 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     feed,
     now,
   });
+  const audit = new AuditLog(log);
   const authenticator = new Authenticator({
     users,
     refreshTokens,
     hasher,
     gate: loginGate,
     log,
+    audit,
     now,
     refreshLimits: {
       maxIdleSeconds: config.refresh_tokens.max_idle_seconds,
@@ -155,6 +158,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     tenants,
     events,
     log,
+    audit,
     now,
     settings: {
       xivoUuid: config.xivo_uuid,
@@ -207,6 +211,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     revoker,
     tokenCheck,
     loginGate,
+    audit,
     /** Starts what runs in the background: the revocation feed, then the expiry job. */
     startBackground: async (options: { expiryJob: boolean } = { expiryJob: true }) => {
       await feed.start({ onRevoked: (uuids) => cache.evictSessions(uuids), onReset: () => cache.flush() });

@@ -24,5 +24,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     auth: AuthContext;
+    /** The auth_id of a token the auth hook refused for its ACL or tenant (for the audit line). */
+    auditActor?: string;
   }
 }

@@ -24,6 +24,7 @@ export function buildAuthHook(deps: AuthHookDeps) {
     const required = renderRequiredAcl(template, request.params as Record<string, string>);
     const token = await deps.tokenCheck.find(String(request.headers['x-auth-token'] ?? ''));
     if (!token) throw unauthorized(required, 'not_found_or_expired');
+    request.auditActor = token.record.authId;
     const callerTenantUuid = await callerTenant(deps, token);
     if (!token.acl().grants(required)) {
       throw unauthorized(required, 'missing_permission_or_invalid_tenant', callerTenantUuid);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { LoginGate } from '../brute-force/login-gate.ts';
 import type { PasswordHasher } from '../crypto/password-hasher.ts';
 import { digestToken, isTokenShaped } from '../crypto/token-values.ts';
@@ -27,6 +28,8 @@ export interface Principal {
   login: string;
   /** Set for a refresh-token login. */
   refreshToken: RefreshToken | null;
+  /** Password logins: the stored hash the password matched, which must still be current at issue. */
+  verifiedPasswordHash: string | null;
 }
 
 export interface AuthenticatorDeps {
@@ -36,6 +39,7 @@ export interface AuthenticatorDeps {
   /** Brute-force counters and locks: every path below goes through it (security.md A2). */
   gate: LoginGate;
   log: Logger;
+  audit: AuditLog;
   now: () => number;
   refreshLimits: { maxIdleSeconds: number; maxLifetimeSeconds: number };
 }
@@ -45,7 +49,7 @@ const NATIVE = 'native';
 
 /**
  * Chooses the authentication method from the request shape (wazo §3.2 step 4) and verifies it.
- * Every failure is the same 401 "Authentication Failed"; the reason goes only to the log.
+ * Every failure is the same 401 "Authentication Failed"; the reason goes only to the audit log.
  */
 export class Authenticator {
   readonly #deps: AuthenticatorDeps;
@@ -94,11 +98,15 @@ export class Authenticator {
         `user authentication method is ${user.effectiveMethod}`,
       );
     }
+    let verifiedPasswordHash = user.password?.hash ?? null;
     if (verdict.upgraded && user.password) {
-      await users.upgradePassword(user.uuid, user.password.hash, verdict.upgraded);
+      const upgraded = await users.upgradePassword(user.uuid, user.password.hash, verdict.upgraded);
+      // A racing login may have upgraded it first (another salt): then the stored hash is unknown
+      // here and this one login skips the check rather than fail a correct password.
+      verifiedPasswordHash = upgraded ? verdict.upgraded.hash : null;
     }
     await gate.succeeded(ticket);
-    return { user, login: credentials.login, refreshToken: null };
+    return { user, login: credentials.login, refreshToken: null, verifiedPasswordHash };
   }
 
   /** Failures here count against the client address only: a bad refresh token names no account. */
@@ -117,7 +125,7 @@ export class Authenticator {
       throw await this.#refuse(attempt, token.login, `user authentication method is ${user.effectiveMethod}`);
     }
     await this.#deps.refreshTokens.touch(token.uuid, this.#deps.now());
-    return { user, login: token.login, refreshToken: token };
+    return { user, login: token.login, refreshToken: token, verifiedPasswordHash: null };
   }
 
   /** Decision D1: refresh tokens never expire unless the operator sets idle or absolute limits. */
@@ -136,10 +144,16 @@ export class Authenticator {
   }
 
   #fail(attempt: LoginAttempt, login: string | null, reason: string): DomainError {
-    this.#deps.log.info(
-      { login, remote_addr: attempt.remoteAddr, user_agent: attempt.userAgent, reason },
-      'authentication failed',
-    );
+    this.#deps.audit.record({
+      event: 'authentication',
+      outcome: 'failure',
+      actor: login,
+      source_ip: attempt.remoteAddr,
+      method: attempt.request.refreshToken ? 'refresh_token' : 'password',
+      user_agent: attempt.userAgent,
+      client_id: attempt.request.clientId ?? null,
+      reason,
+    });
     return new DomainError('authentication-failed');
   }
 }

@@ -30,8 +30,12 @@ export type ValidToken = CachedToken;
  */
 export class TokenCheckService {
   readonly #deps: TokenCheckDeps;
-  /** Concurrent misses for one digest share one database read. */
-  readonly #inFlight = new Map<string, Promise<CachedToken | null>>();
+  /**
+   * Concurrent misses for one digest share one database read, but only reads started under the
+   * current cache generation: a read begun before a revocation may return the revoked row, and a
+   * check that starts after the revocation answered must not inherit it (CC-7).
+   */
+  readonly #inFlight = new Map<string, { generation: number; load: Promise<CachedToken | null> }>();
 
   constructor(deps: TokenCheckDeps) {
     this.#deps = deps;
@@ -70,10 +74,10 @@ export class TokenCheckService {
   }
 
   #load(digest: string, cacheable: boolean): Promise<CachedToken | null> {
-    const pending = this.#inFlight.get(digest);
-    if (pending !== undefined) return pending;
     const { cache } = this.#deps;
     const generation = cache.generation;
+    const pending = this.#inFlight.get(digest);
+    if (pending !== undefined && pending.generation === generation) return pending.load;
     // A check is a pure read: a backend killed under it is retried once on a fresh connection (FT-3).
     const { tokens, tokensOnFreshConnection } = this.#deps;
     const load = retryReadOnce(
@@ -85,8 +89,11 @@ export class TokenCheckService {
         if (cacheable && cache.generation === generation) return cache.set(digest, record, this.#deps.now());
         return record ? toCachedToken(record) : null;
       })
-      .finally(() => this.#inFlight.delete(digest));
-    this.#inFlight.set(digest, load);
+      .finally(() => {
+        // A newer read for the same digest may have replaced this one; leave it in place.
+        if (this.#inFlight.get(digest)?.load === load) this.#inFlight.delete(digest);
+      });
+    this.#inFlight.set(digest, { generation, load });
     return load;
   }
 

@@ -16,9 +16,24 @@ export class TokenRepository {
     this.#writes = writes;
   }
 
-  /** Every login ends here: grouped with concurrent ones into one commit on SQLite (group-commit.ts). */
-  async insertWithSession(session: Session, token: NewAccessToken, nowMs: number): Promise<void> {
-    await this.#writes.transaction(async (tx) => {
+  /**
+   * Writes the session and its token, unless `conditions` refuse it. The conditions are checked
+   * under a lock on the user row, taken first, so that concurrent logins of one user queue
+   * instead of all reading the same session count (CC-6), and a login whose password was verified
+   * before a password change cannot add a session after the change ended them all (CC-9).
+   * Every login ends here: grouped with concurrent ones into one commit on SQLite (group-commit.ts).
+   */
+  async insertWithSession(
+    session: Session,
+    token: NewAccessToken,
+    nowMs: number,
+    conditions: IssueConditions | null = null,
+  ): Promise<IssueOutcome> {
+    return this.#writes.transaction(async (tx) => {
+      if (conditions !== null && session.userUuid !== null) {
+        const refusal = await checkUnderUserLock(tx, session.userUuid, conditions);
+        if (refusal !== null) return refusal;
+      }
       await tx
         .insertInto('auth_session')
         .values({
@@ -46,6 +61,7 @@ export class TokenRepository {
           refresh_token_uuid: token.refreshTokenUuid,
         })
         .execute();
+      return 'issued' as const;
     });
   }
 
@@ -89,4 +105,43 @@ export class TokenRepository {
       refreshTokenUuid: row.refresh_token_uuid,
     };
   }
+}
+
+/** What must still hold when a login's session is written. */
+export interface IssueConditions {
+  /** The user may hold fewer sessions than this; null: no cap (internal users). */
+  sessionCap: number | null;
+  /** Password logins: the stored hash the password was verified against must still be current. */
+  passwordHash: string | null;
+}
+
+export type IssueOutcome = 'issued' | 'session-cap' | 'credentials-changed';
+
+/**
+ * A no-op UPDATE of the user row is the one row lock both engines share (SQLite has no
+ * SELECT … FOR UPDATE; its writers are serialized anyway). It holds until the transaction ends,
+ * and finds no row when the user was deleted meanwhile.
+ */
+async function checkUnderUserLock(
+  tx: Db,
+  userUuid: string,
+  conditions: IssueConditions,
+): Promise<IssueOutcome | null> {
+  const locked = await tx
+    .updateTable('auth_user')
+    .set((eb) => ({ purpose: eb.ref('purpose') }))
+    .where('uuid', '=', userUuid)
+    .returning('password_hash')
+    .executeTakeFirst();
+  if (!locked) return 'credentials-changed';
+  if (conditions.passwordHash !== null && locked.password_hash !== conditions.passwordHash) {
+    return 'credentials-changed';
+  }
+  if (conditions.sessionCap === null) return null;
+  const row = await tx
+    .selectFrom('auth_session')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_uuid', '=', userUuid)
+    .executeTakeFirstOrThrow();
+  return Number(row.n) < conditions.sessionCap ? null : 'session-cap';
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { digestToken, newId, newTokenValue, redactToken } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import { sessionCreated } from '../events/auth-events.ts';
@@ -20,6 +21,7 @@ export interface TokenServiceDeps {
   tenants: TenantRepository;
   events: EventSink;
   log: Logger;
+  audit: AuditLog;
   now: () => number;
   settings: {
     xivoUuid: string | null;
@@ -73,16 +75,7 @@ export class TokenService {
       creation,
       refresh?.uuid ?? principal.refreshToken?.uuid,
     );
-    await this.#deps.tokens.insertWithSession(
-      {
-        uuid: record.sessionUuid,
-        tenantUuid: principal.user.tenantUuid,
-        userUuid: principal.user.uuid,
-        mobile: creation.mobile,
-      },
-      record,
-      record.issuedAtMs,
-    );
+    await this.#store(principal, record, creation);
     this.#announce(principal, record, creation, value);
     return {
       token: value,
@@ -92,15 +85,55 @@ export class TokenService {
     };
   }
 
-  /** wazo §3.2 step 7: purposes user and external_api hold at most N sessions; internal is exempt. */
-  async #enforceSessionLimit(principal: Principal): Promise<void> {
-    if (principal.user.purpose === 'internal') return;
-    const count = await this.#deps.sessions.countForUser(principal.user.uuid);
-    if (count >= this.#deps.settings.maxUserSessions) {
-      throw new DomainError('max-sessions', {
-        message: `User ${principal.user.uuid} has exceeded the maximum number of active sessions`,
+  /** Writes the session and token, unless the cap is reached or the credentials changed meanwhile. */
+  async #store(principal: Principal, record: AccessToken, creation: TokenCreation): Promise<void> {
+    const session = {
+      uuid: record.sessionUuid,
+      tenantUuid: principal.user.tenantUuid,
+      userUuid: principal.user.uuid,
+      mobile: creation.mobile,
+    };
+    const outcome = await this.#deps.tokens.insertWithSession(session, record, record.issuedAtMs, {
+      sessionCap: this.#sessionCap(principal),
+      passwordHash: principal.verifiedPasswordHash,
+    });
+    if (outcome === 'session-cap') throw this.#maxSessions(principal);
+    if (outcome === 'credentials-changed') {
+      // The user was deleted or its password changed since it was verified: as a wrong password.
+      this.#deps.audit.record({
+        event: 'authentication',
+        outcome: 'failure',
+        actor: principal.login,
+        source_ip: creation.remoteAddr,
+        method: principal.refreshToken ? 'refresh_token' : 'password',
+        user_agent: creation.userAgent,
+        client_id: creation.request.clientId,
+        reason: 'user deleted or password changed during the login',
       });
+      throw new DomainError('authentication-failed');
     }
+  }
+
+  /**
+   * wazo §3.2 step 7: purposes user and external_api hold at most N sessions; internal is exempt.
+   * This early count only spares the work of a login that cannot succeed; the authoritative check
+   * is the conditional insert (`#sessionCap`), which concurrent logins cannot overrun (CC-6).
+   */
+  async #enforceSessionLimit(principal: Principal): Promise<void> {
+    const cap = this.#sessionCap(principal);
+    if (cap === null) return;
+    const count = await this.#deps.sessions.countForUser(principal.user.uuid);
+    if (count >= cap) throw this.#maxSessions(principal);
+  }
+
+  #sessionCap(principal: Principal): number | null {
+    return principal.user.purpose === 'internal' ? null : this.#deps.settings.maxUserSessions;
+  }
+
+  #maxSessions(principal: Principal): DomainError {
+    return new DomainError('max-sessions', {
+      message: `User ${principal.user.uuid} has exceeded the maximum number of active sessions`,
+    });
   }
 
   #effectiveAcl(principal: Principal): Promise<string[]> {
@@ -156,16 +189,18 @@ export class TokenService {
         creation.mobile,
       ),
     );
-    this.#deps.log.info(
-      {
-        login: principal.login,
-        token: redactToken(value),
-        session_uuid: record.sessionUuid,
-        remote_addr: creation.remoteAddr,
-        user_agent: creation.userAgent,
-        method: principal.refreshToken ? 'refresh_token' : 'password',
-      },
-      'authentication succeeded',
-    );
+    this.#deps.audit.record({
+      event: 'authentication',
+      outcome: 'success',
+      actor: principal.login,
+      source_ip: creation.remoteAddr,
+      method: principal.refreshToken ? 'refresh_token' : 'password',
+      user_agent: creation.userAgent,
+      client_id: creation.request.clientId,
+      user_uuid: principal.user.uuid,
+      session_uuid: record.sessionUuid,
+      // wazo-auth logs the issued token by its last 8 characters only (A10).
+      token: redactToken(value),
+    });
   }
 }

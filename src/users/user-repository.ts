@@ -161,13 +161,15 @@ export class UserRepository {
   }
 
   /** Replaces a legacy hash only if it is still the one verified, so a concurrent password change wins. */
-  async upgradePassword(uuid: string, previousHash: string, password: StoredPassword): Promise<void> {
-    await this.#db
+  /** Replaces a legacy hash unless it changed meanwhile; true when this call replaced it. */
+  async upgradePassword(uuid: string, previousHash: string, password: StoredPassword): Promise<boolean> {
+    const result = await this.#db
       .updateTable('auth_user')
       .set({ password_hash: password.hash, password_salt: password.salt })
       .where('uuid', '=', uuid)
       .where('password_hash', '=', previousHash)
-      .execute();
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async delete(uuid: string): Promise<boolean> {
