@@ -19,7 +19,10 @@ export function uniqueViolation(error: unknown): string | null {
   return null;
 }
 
-const PG_UNAVAILABLE_CLASSES = ['08', '53', '57', '58'];
+// 08 connection, 53 resources, 57 operator intervention, 58 system; 40 (deadlock, serialization
+// failure) is a transient conflict between concurrent writers: retried where it is safe
+// (retryOnConflict), otherwise 503 with Retry-After, never a 500.
+const PG_UNAVAILABLE_CLASSES = ['08', '40', '53', '57', '58'];
 const NODE_NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -69,5 +72,22 @@ export async function retryReadOnce<T>(read: () => Promise<T>, again: () => Prom
   } catch (error) {
     if (!isConnectionLost(error)) throw error;
     return again();
+  }
+}
+
+/** True for a PostgreSQL deadlock or serialization failure: the transaction may simply be run again. */
+export function isTransientConflict(error: unknown): boolean {
+  const code = (error as DriverError)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/** Runs an idempotent transaction again (up to `attempts` times in all) when it lost a deadlock. */
+export async function retryOnConflict<T>(transaction: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientConflict(error)) throw error;
+    }
   }
 }

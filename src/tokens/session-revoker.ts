@@ -1,6 +1,7 @@
 import { sessionDeleted } from '../events/auth-events.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import type { Db } from '../storage/database.ts';
+import { retryOnConflict } from '../storage/db-errors.ts';
 import type { RevocationFeed } from './revocation-feed.ts';
 import { SessionRepository } from './session-repository.ts';
 import type { Session } from './token.ts';
@@ -59,14 +60,18 @@ export class SessionRevoker {
   }
 
   async #revoke(deletion: (sessions: SessionRepository, tx: Db) => Promise<Session[]>): Promise<Session[]> {
-    const deleted = await this.#deps.db.transaction().execute(async (tx) => {
-      const sessions = await deletion(new SessionRepository(tx), tx);
-      await this.#deps.feed.announceWithin(
-        tx,
-        sessions.map((s) => s.uuid),
-      );
-      return sessions;
-    });
+    // Revocations are idempotent deletions: one that lost a deadlock to a concurrent one (a user
+    // deleted while its sessions are revoked, S-REV-2) is simply run again.
+    const deleted = await retryOnConflict(() =>
+      this.#deps.db.transaction().execute(async (tx) => {
+        const sessions = await deletion(new SessionRepository(tx), tx);
+        await this.#deps.feed.announceWithin(
+          tx,
+          sessions.map((s) => s.uuid),
+        );
+        return sessions;
+      }),
+    );
     this.#deps.evictLocally(deleted.map((s) => s.uuid));
     this.announce(deleted);
     return deleted;
