@@ -18,6 +18,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     amount?: number;
+    /** Requests per second over all connections (an open-loop offered rate). */
+    overallRate?: number;
     timeout?: number;
     pipelining?: number;
     setupClient?: (client: AutocannonClient) => void;

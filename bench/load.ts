@@ -10,6 +10,8 @@ export interface LoadSpec {
   durationSec?: number;
   /** Total requests to send, split evenly between connections. */
   amount?: number;
+  /** Offered rate in requests per second over all connections (open loop); closed loop when unset. */
+  ratePerSec?: number;
   /** The requests connection number `connection` cycles through. */
   requestsFor(connection: number): AutocannonRequest[];
   /** CPU time of the server process, to report its CPU cost per request. */
@@ -45,6 +47,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     connections: spec.connections,
     ...(spec.amount === undefined ? { duration: spec.durationSec } : { amount: spec.amount }),
     timeout: 10,
+    ...(spec.ratePerSec === undefined ? {} : { overallRate: spec.ratePerSec }),
     setupClient: (client) => {
       const requests = spec.requestsFor(connection++);
       client.setRequests(requests);
