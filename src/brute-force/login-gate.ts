@@ -26,11 +26,17 @@ export interface LoginGateDeps {
   newId: () => string;
 }
 
-/** What countAttempt decided; hand it back to `succeeded` so the counter is cleared. */
+/**
+ * What countAttempt decided; hand it back to `succeeded` so the counter is cleared, and always
+ * `release` it: until then, the next attempt on the same account from the same address waits.
+ */
 export interface AttemptTicket {
   locked: boolean;
   key: string | null;
+  release(): void;
 }
+
+const NOTHING_HELD = () => {};
 
 /**
  * The one brute-force gate every login path goes through (security.md A1, A2; docs/brute-force.md).
@@ -40,6 +46,8 @@ export interface AttemptTicket {
  */
 export class LoginGate {
   readonly #deps: LoginGateDeps;
+  /** The last attempt in line per account key on this instance (see #takeTurn). */
+  readonly #turns = new Map<string, Promise<void>>();
 
   constructor(deps: LoginGateDeps) {
     this.#deps = deps;
@@ -63,16 +71,44 @@ export class LoginGate {
 
   /** Counts a password attempt on the account from this address; `locked` means refuse it. */
   async countAttempt(account: AccountRef, address: string): Promise<AttemptTicket> {
-    if (!this.#on) return { locked: false, key: null };
-    const { accountMaxFailures: max, accountWindowMs: windowMs, lockMaxMs } = this.#deps.settings;
-    const now = this.#deps.now();
+    if (!this.#on) return { locked: false, key: null, release: NOTHING_HELD };
     const key = accountKey(account, address);
-    const expiresAtMs = now + windowMs + lockMaxMs;
-    const state = await this.#deps.failures.increment({ key, now, windowMs, expiresAtMs });
-    if (state.failures > max && state.lockedUntilMs <= now) {
-      await this.#startLock(key, account, address, state.lockCount, state.failures);
+    const release = await this.#takeTurn(key);
+    try {
+      const { accountMaxFailures: max, accountWindowMs: windowMs, lockMaxMs } = this.#deps.settings;
+      const now = this.#deps.now();
+      const expiresAtMs = now + windowMs + lockMaxMs;
+      const state = await this.#deps.failures.increment({ key, now, windowMs, expiresAtMs });
+      if (state.failures > max && state.lockedUntilMs <= now) {
+        await this.#startLock(key, account, address, state.lockCount, state.failures);
+      }
+      return { locked: isLocked(state, max, windowMs, now), key, release };
+    } catch (error) {
+      release();
+      throw error;
     }
-    return { locked: isLocked(state, max, windowMs, now), key };
+  }
+
+  /**
+   * Waits for the previous attempt on `key` here to be released. Counting before the hash bounds
+   * parallel guesses, but parallel logins with the right password would then count each other as
+   * failures and lock the account (CC-2); one at a time, each sees the counter its predecessor
+   * cleared. Other instances count in the same rows, so guesses spread over N instances reach at
+   * most N at a time. Never held across more than one attempt's hash.
+   */
+  async #takeTurn(key: string): Promise<() => void> {
+    const previous = this.#turns.get(key) ?? Promise.resolve();
+    let release: () => void = NOTHING_HELD;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => mine);
+    this.#turns.set(key, tail);
+    await previous;
+    return () => {
+      release();
+      if (this.#turns.get(key) === tail) this.#turns.delete(key);
+    };
   }
 
   /** Whether the account is locked for this address, without counting (refresh-token logins). */

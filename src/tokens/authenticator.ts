@@ -75,20 +75,33 @@ export class Authenticator {
   /**
    * The attempt is counted before the hash. A locked account, an unknown login and a disabled user
    * all verify against the dummy hash, so they cost what a wrong password costs (S-ENUM-1), and a
-   * locked account refuses even the right password with the same 401 (S-BF-1).
+   * locked account refuses even the right password with the same 401 (S-BF-1). Attempts on one
+   * account from one address take turns on this instance (the gate's ticket), so parallel logins
+   * with the right password each see the counter their predecessor cleared (CC-2).
    */
   async #withPassword(attempt: LoginAttempt, credentials: Credentials): Promise<Principal> {
-    const { gate, hasher, users } = this.#deps;
+    const { gate, users } = this.#deps;
     const user = await users.findLoginCandidate(credentials.login);
     const ticket = await gate.countAttempt({ login: credentials.login, user }, attempt.remoteAddr);
-    const verdict = await hasher.verify(
-      credentials.password,
-      ticket.locked ? null : (user?.password ?? null),
-    );
+    try {
+      const principal = await this.#verifyPassword(attempt, credentials, user, ticket.locked);
+      await gate.succeeded(ticket);
+      return principal;
+    } finally {
+      ticket.release();
+    }
+  }
+
+  async #verifyPassword(
+    attempt: LoginAttempt,
+    credentials: Credentials,
+    user: LoginCandidate | null,
+    locked: boolean,
+  ): Promise<Principal> {
+    const { hasher, users } = this.#deps;
+    const verdict = await hasher.verify(credentials.password, locked ? null : (user?.password ?? null));
     if (!user || !verdict.ok) {
-      const reason = ticket.locked
-        ? 'login locked after repeated failures'
-        : 'unknown login or wrong password';
+      const reason = locked ? 'login locked after repeated failures' : 'unknown login or wrong password';
       throw await this.#refuse(attempt, credentials.login, reason);
     }
     if (user.effectiveMethod !== NATIVE) {
@@ -105,7 +118,6 @@ export class Authenticator {
       // here and this one login skips the check rather than fail a correct password.
       verifiedPasswordHash = upgraded ? verdict.upgraded.hash : null;
     }
-    await gate.succeeded(ticket);
     return { user, login: credentials.login, refreshToken: null, verifiedPasswordHash };
   }
 
