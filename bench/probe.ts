@@ -12,12 +12,30 @@ export interface ProbeStats {
 
 let statements = 0;
 
+// Gatehouse reuses prepared statements (storage/sqlite-statement-cache.ts), so what is counted is
+// each execution: the methods of the Statement prototype, patched once, on the first prepare.
+const EXECUTIONS = ['run', 'all', 'get', 'iterate'] as const;
 const prepare = SQLite.prototype.prepare;
+let countingExecutions = false;
 SQLite.prototype.prepare = function countedPrepare(this: SQLite.Database, source: string) {
-  // The SQLite revocation feed's poll is that engine's heartbeat: not work done for a request.
-  if (!source.startsWith('pragma data_version')) statements += 1;
-  return prepare.call(this, source);
+  const statement = prepare.call(this, source);
+  if (!countingExecutions) {
+    countingExecutions = true;
+    countExecutions(Object.getPrototypeOf(statement) as Record<string, unknown>);
+  }
+  return statement;
 } as typeof prepare;
+
+function countExecutions(prototype: Record<string, unknown>): void {
+  for (const name of EXECUTIONS) {
+    const original = prototype[name] as (this: SQLite.Statement, ...args: unknown[]) => unknown;
+    prototype[name] = function countedExecution(this: SQLite.Statement, ...args: unknown[]) {
+      // The SQLite revocation feed's poll is that engine's heartbeat: not work done for a request.
+      if (!this.source.startsWith('pragma data_version')) statements += 1;
+      return original.apply(this, args);
+    };
+  }
+}
 
 /** Each instance's PostgreSQL heartbeat (`select pg_notify($1, 'h:…')`) is not work done for a request. */
 function isHeartbeat(args: unknown[]): boolean {
