@@ -209,10 +209,17 @@ const OVERLOAD = { config: { passwords: { hash_concurrency: 1, hash_queue_limit:
 
 await describeEachDialect('LD-6 a full password-hashing queue', OVERLOAD, ({ server }) => {
   test('LD-6 20 concurrent logins: some 503 with Retry-After and a JSON body, the rest 200; checks go on', async () => {
-    const user = await createUser(server(), { purpose: 'internal', password: `pw-${randomUUID()}` });
+    // Twenty accounts: the brute-force gate has logins of one account from one address take turns,
+    // so only logins of different accounts can reach the hash queue together.
+    const users: CreatedUser[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      // One at a time: creating a user hashes its password through the same one-slot queue.
+      users.push(await createUser(server(), { purpose: 'internal', password: `pw-${randomUUID()}` }));
+    }
+    const user = users[0] as CreatedUser;
     const existing = (await login(server(), user.username, user.password)).token;
 
-    const logins = Array.from({ length: 20 }, () => postToken(server(), user.username, user.password));
+    const logins = users.map((u) => postToken(server(), u.username, u.password));
     const checks = Array.from({ length: 20 }, () => tokenStatus(server(), existing));
     const [loginResults, checkResults] = await Promise.all([Promise.all(logins), Promise.all(checks)]);
 
