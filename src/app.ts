@@ -16,6 +16,7 @@ import { RouteMethods } from './http/method-not-allowed.ts';
 import { buildRequestRules, repeatedSingleValuedHeader } from './http/request-rules.ts';
 import { registerValidators } from './http/validators.ts';
 import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
+import { oauthRoutes } from './oauth/oauth-routes.ts';
 import { passwordResetRoutes } from './password-reset/password-reset-routes.ts';
 import { policyAssociationRoutes } from './policies/policy-association-routes.ts';
 import { policyRoutes } from './policies/policy-routes.ts';
@@ -124,6 +125,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     }),
   });
   await app.register(apiRoutes(container), { prefix });
+  if (config.oauth.enabled) {
+    container.oauth.issuer.bind(app.server);
+    await app.register(oauthRoutes(container), { prefix: config.http.path_prefix });
+  }
   return app;
 }
 

@@ -17,6 +17,7 @@ import { GroupRepository } from './groups/group-repository.ts';
 import { buildLoggerOptions } from './logging/logger-options.ts';
 import { buildMailServices } from './mail/mail-services.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { buildOAuthServices } from './oauth/oauth-services.ts';
 import { PolicyRepository } from './policies/policy-repository.ts';
 import { buildGroupPolicyServices } from './policies/policy-services.ts';
 import { openStorage, type Storage, type StorageOptions } from './storage/database.ts';
@@ -225,6 +226,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       await storage.close();
     },
     tokenService,
+    oauth: buildOAuthServices({ config, db, now }),
     ...mail,
     ...buildGroupPolicyServices({ groups, policies, users, tenants }),
     refreshTokenService: new RefreshTokenService({ refreshTokens, users, tenants, revoker, events }),

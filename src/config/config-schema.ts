@@ -8,6 +8,7 @@ import {
   RefreshTokenConfig,
   TokenCacheConfig,
 } from './config-sections-core.ts';
+import { OAuthConfig } from './config-sections-oauth.ts';
 import {
   AmqpConfig,
   EmailConfirmationConfig,
@@ -142,6 +143,7 @@ export const ConfigSchema = Type.Object(
     email_confirmation: EmailConfirmationConfig,
     password_reset: PasswordResetConfig,
     brute_force: BruteForceConfig,
+    oauth: OAuthConfig,
   },
   { additionalProperties: false },
 );

@@ -89,6 +89,8 @@ export interface SessionTable {
   user_uuid: string | null;
   mobile: DbBool;
   created_at: number;
+  /** The OAuth grant (refresh-token family) the session was made from. */
+  grant_uuid: string | null;
 }
 
 export interface TokenTable {
@@ -105,6 +107,8 @@ export interface TokenTable {
   acl: string;
   refresh_token_uuid: string | null;
   expire_soon_notified: Generated<DbBool>;
+  /** RFC 9449: the JWK thumbprint a DPoP-bound token is bound to. */
+  dpop_jkt: string | null;
 }
 
 export interface RefreshTokenTable {
@@ -159,6 +163,106 @@ export interface LoginFailureTable {
   expires_at_ms: number;
 }
 
+export interface OAuthClientTable {
+  uuid: string;
+  client_id: string;
+  tenant_uuid: string;
+  name: string;
+  client_type: string;
+  secret_hash: string | null;
+  token_endpoint_auth_method: string;
+  /** JSON: the client's public JWK Set, for private_key_jwt. */
+  jwks: string | null;
+  /** JSON lists. */
+  redirect_uris: string;
+  grant_types: string;
+  scopes: string;
+  /** JSON list: the ACL of client_credentials tokens (what the client itself may do). */
+  acl: string;
+  access_token_lifetime_seconds: number;
+  refresh_idle_seconds: number;
+  refresh_max_lifetime_seconds: number;
+  rotation: string;
+  dpop_bound: DbBool;
+  skip_consent: DbBool;
+  created_at: number;
+}
+
+export interface OAuthScopeTable {
+  uuid: string;
+  tenant_uuid: string;
+  name: string;
+  description: string | null;
+  /** JSON list of ACL entries. */
+  acl: string;
+}
+
+export interface OAuthGrantTable {
+  uuid: string;
+  client_id: string;
+  user_uuid: string | null;
+  tenant_uuid: string;
+  /** Space-separated OAuth scopes granted (fixed for the life of the family, RFC 6749 §6). */
+  scope: string;
+  token_hash: string;
+  /** The current refresh token, encrypted, so a grace-window retry gets the same successor. */
+  token_ciphertext: string | null;
+  previous_hash: string | null;
+  generation: number;
+  rotated_at_ms: number | null;
+  dpop_jkt: string | null;
+  auth_time_ms: number;
+  created_at_ms: number;
+  last_used_at_ms: number;
+}
+
+export interface OAuthRetiredTokenTable {
+  token_hash: string;
+  grant_uuid: string;
+  retired_at_ms: number;
+}
+
+export interface OAuthCodeTable {
+  code_hash: string;
+  client_id: string;
+  user_uuid: string;
+  redirect_uri: string;
+  scope: string;
+  code_challenge: string;
+  nonce: string | null;
+  dpop_jkt: string | null;
+  auth_time_ms: number;
+  expires_at_ms: number;
+  used_at_ms: number | null;
+  /** What the redemption issued, revoked if the code is presented again (RFC 6749 §4.1.2). */
+  grant_uuid: string | null;
+  session_uuid: string | null;
+}
+
+export interface OAuthDeviceCodeTable {
+  device_code_hash: string;
+  user_code: string;
+  client_id: string;
+  scope: string;
+  /** pending, approved, denied or used. */
+  status: string;
+  user_uuid: string | null;
+  auth_time_ms: number | null;
+  interval_seconds: number;
+  last_polled_at_ms: number | null;
+  expires_at_ms: number;
+}
+
+export interface OAuthSigningKeyTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk_ciphertext: string;
+  created_at_ms: number;
+  active_from_ms: number;
+  retire_after_ms: number | null;
+}
+
 export interface DatabaseSchema {
   auth_tenant: TenantTable;
   auth_user: UserTable;
@@ -175,6 +279,13 @@ export interface DatabaseSchema {
   auth_tenant_domain: TenantDomainTable;
   auth_address: AddressTable;
   auth_login_failure: LoginFailureTable;
+  auth_oauth_client: OAuthClientTable;
+  auth_oauth_scope: OAuthScopeTable;
+  auth_oauth_grant: OAuthGrantTable;
+  auth_oauth_retired_token: OAuthRetiredTokenTable;
+  auth_oauth_code: OAuthCodeTable;
+  auth_oauth_device_code: OAuthDeviceCodeTable;
+  auth_oauth_signing_key: OAuthSigningKeyTable;
 }
 
 export function toBool(value: DbBool): boolean {

@@ -1,0 +1,17 @@
+import formBody from '@fastify/formbody';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Container } from '../container.ts';
+import { handleOAuthError } from './oauth-error.ts';
+
+/**
+ * The OAuth 2.1 / OpenID Connect endpoints, outside wazo's /0.1 prefix: /oauth2/* and
+ * /.well-known/*. Forms (application/x-www-form-urlencoded, RFC 6749 §3.2) are parsed here only,
+ * and errors take the RFC 6749 shape here only: both are encapsulated in this plugin.
+ */
+export function oauthRoutes(container: Container): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    await app.register(formBody, { bodyLimit: 64 * 1024 });
+    app.setErrorHandler(handleOAuthError);
+    void container;
+  };
+}
