@@ -3,7 +3,9 @@ import type { Db } from '../storage/database.ts';
 import { OAuthClientRepository } from './clients/oauth-client-repository.ts';
 import { AuthorizationCodeRepository } from './codes/authorization-code-repository.ts';
 import { DeviceCodeRepository } from './codes/device-code-repository.ts';
+import { JtiReplayCache } from './dpop/dpop-proof.ts';
 import { Issuer } from './issuer.ts';
+import type { IdTokenSigner } from './oidc/id-token-signer.ts';
 import { OAuthScopeRepository } from './scopes/oauth-scope-repository.ts';
 import { ScopeCatalog } from './scopes/scope-catalog.ts';
 
@@ -31,6 +33,10 @@ export function buildOAuthServices(deps: OAuthServiceDeps) {
       deviceCodes: new DeviceCodeRepository(db),
     },
     scopeCatalog: new ScopeCatalog(scopes, config.oauth.scopes),
+    /** DPoP proof ids seen by this instance (RFC 9449 §11.1). */
+    dpopReplay: new JtiReplayCache(),
+    /** Set by the OIDC keyring; null until it exists. */
+    idTokenSigner: null as IdTokenSigner | null,
   };
 }
 

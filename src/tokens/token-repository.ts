@@ -42,6 +42,7 @@ export class TokenRepository {
           user_uuid: session.userUuid,
           mobile: session.mobile,
           created_at: nowMs,
+          grant_uuid: session.grantUuid ?? null,
         })
         .execute();
       await tx
@@ -59,6 +60,7 @@ export class TokenRepository {
           remote_addr: token.remoteAddr,
           acl: encodeJson(token.acl),
           refresh_token_uuid: token.refreshTokenUuid,
+          dpop_jkt: token.dpopJkt ?? null,
         })
         .execute();
       return 'issued' as const;
@@ -84,6 +86,7 @@ export class TokenRepository {
         't.remote_addr',
         't.acl',
         't.refresh_token_uuid',
+        't.dpop_jkt',
       ])
       .where('t.token_hash', '=', digest)
       .executeTakeFirst();
@@ -103,6 +106,7 @@ export class TokenRepository {
       remoteAddr: row.remote_addr,
       acl: decodeStringList(row.acl),
       refreshTokenUuid: row.refresh_token_uuid,
+      dpopJkt: row.dpop_jkt,
     };
   }
 }

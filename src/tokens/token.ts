@@ -14,6 +14,8 @@ export interface AccessToken {
   remoteAddr: string;
   acl: string[];
   refreshTokenUuid: string | null;
+  /** RFC 9449: set when the token is DPoP-bound; a check must then come with a proof of that key. */
+  dpopJkt?: string | null;
 }
 
 export interface Session {
@@ -21,6 +23,8 @@ export interface Session {
   tenantUuid: string;
   userUuid: string | null;
   mobile: boolean;
+  /** The OAuth grant (refresh-token family) the session was made from; revoking it ends the session. */
+  grantUuid?: string | null;
 }
 
 export interface RefreshToken {
