@@ -86,6 +86,7 @@ const COLUMNS: { [T in keyof DatabaseSchema]: Record<keyof DatabaseSchema[T], tr
     metadata: true,
     created_at: true,
     last_used_at: true,
+    acl: true,
   },
   auth_tenant_domain: { uuid: true, tenant_uuid: true, name: true },
   auth_address: {
@@ -110,7 +111,12 @@ const COLUMNS: { [T in keyof DatabaseSchema]: Record<keyof DatabaseSchema[T], tr
 
 const TEN_YEARS_MS = 315_360_000 * 1000;
 /** Every migration, in order: what a fresh database gets. */
-const ALL_MIGRATIONS = ['0001-initial', '0002-tenant-details', '0003-login-failures'];
+const ALL_MIGRATIONS = [
+  '0001-initial',
+  '0002-tenant-details',
+  '0003-login-failures',
+  '0004-refresh-token-acl',
+];
 
 /** A fresh database of the dialect, migrated or not; always disposed. */
 async function withDatabase(

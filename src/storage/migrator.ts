@@ -3,12 +3,14 @@ import type { Db, Storage } from './database.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-tenant-details.ts';
 import * as m0003 from './migrations/0003-login-failures.ts';
+import * as m0004 from './migrations/0004-refresh-token-acl.ts';
 
 /** Migrations are listed here in order, statically imported so bundling or type-stripping never misses one. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-tenant-details': m0002,
   '0003-login-failures': m0003,
+  '0004-refresh-token-acl': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
