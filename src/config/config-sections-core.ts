@@ -45,15 +45,17 @@ export const HttpConfig = Type.Object(
       minimum: 64,
       maximum: 4096,
       default: 1024,
-      description: 'Longest ACL accepted as a token-check scope (?scope= or scopes/check); longer get 400.',
+      description:
+        'Longest ACL accepted as a token-check scope (?scope= or scopes/check) or as an entry of the ' +
+        'acl/scope list of POST /token; longer get 400.',
     }),
     max_scopes_per_check: Type.Integer({
       minimum: 1,
       maximum: 1000,
       default: 128,
       description:
-        'Most scopes accepted in one POST /token/{token}/scopes/check; more get 400. At 128 a check against ' +
-        'a 1,000-entry ACL stays near 5 ms.',
+        'Most scopes accepted in one POST /token/{token}/scopes/check, and most entries of the acl/scope ' +
+        'list of POST /token; more get 400. At 128 a check against a 1,000-entry ACL stays near 5 ms.',
     }),
     trusted_proxies: Type.Array(Type.String({ minLength: 1 }), {
       default: [],

@@ -94,6 +94,7 @@ const COLUMNS: { [T in keyof DatabaseSchema]: Record<keyof DatabaseSchema[T], tr
     metadata: true,
     created_at: true,
     last_used_at: true,
+    acl: true,
   },
   auth_tenant_domain: { uuid: true, tenant_uuid: true, name: true },
   auth_address: {
@@ -203,7 +204,13 @@ const COLUMNS: { [T in keyof DatabaseSchema]: Record<keyof DatabaseSchema[T], tr
 
 const TEN_YEARS_MS = 315_360_000 * 1000;
 /** Every migration, in order: what a fresh database gets. */
-const ALL_MIGRATIONS = ['0001-initial', '0002-tenant-details', '0003-login-failures', '0005-oauth'];
+const ALL_MIGRATIONS = [
+  '0001-initial',
+  '0002-tenant-details',
+  '0003-login-failures',
+  '0004-refresh-token-acl',
+  '0005-oauth',
+];
 
 /** A fresh database of the dialect, migrated or not; always disposed. */
 async function withDatabase(

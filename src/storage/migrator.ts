@@ -3,6 +3,7 @@ import type { Db, Storage } from './database.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-tenant-details.ts';
 import * as m0003 from './migrations/0003-login-failures.ts';
+import * as m0004 from './migrations/0004-refresh-token-acl.ts';
 import * as m0005 from './migrations/0005-oauth.ts';
 
 /** Migrations are listed here in order, statically imported so bundling or type-stripping never misses one. */
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-tenant-details': m0002,
   '0003-login-failures': m0003,
+  '0004-refresh-token-acl': m0004,
   '0005-oauth': m0005,
 };
 

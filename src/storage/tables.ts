@@ -126,6 +126,8 @@ export interface RefreshTokenTable {
   metadata: string;
   created_at: number;
   last_used_at: number | null;
+  /** JSON list of ACL entries limiting the tokens made from it (migration 0004, #6); null: unscoped. */
+  acl: string | null;
 }
 
 /** A tenant's domain names (migration 0002); a name belongs to one tenant at most. */

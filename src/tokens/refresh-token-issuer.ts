@@ -24,6 +24,8 @@ export interface OfflineLogin {
   login: string;
   userAgent: string;
   remoteAddr: string;
+  /** The scope asked for (#6), stored on the refresh token; null: unscoped, as in wazo. */
+  acl: readonly string[] | null;
 }
 
 export interface ObtainedRefreshToken {
@@ -39,6 +41,9 @@ const MAX_ATTEMPTS = 3;
  * Gives an offline login its refresh token (wazo §3.4.2, §3.4.3): one per (user, client_id); a
  * non-mobile re-login gets the same value back with no event; a mobile login purges the user's
  * other mobile refresh tokens and their sessions, so there is one active mobile client per user.
+ * A non-mobile re-login asking for another scope (#6) replaces the refresh token instead: keeping
+ * the old scope would ignore the request, and changing it in place could widen a token already
+ * handed out.
  */
 export class RefreshTokenIssuer {
   readonly #deps: RefreshTokenIssuerDeps;
@@ -59,6 +64,9 @@ export class RefreshTokenIssuer {
 
   async #obtainDesktop(login: OfflineLogin): Promise<ObtainedRefreshToken | null> {
     const existing = await this.#deps.refreshTokens.findForUser(login.userUuid, login.clientId);
+    if (existing && !sameScope(existing.acl, login.acl)) {
+      return this.#create(login, await this.#purge([existing]));
+    }
     if (existing) {
       const value = this.#reusableValue(existing);
       if (value) return { uuid: existing.uuid, value, sessionsRevoked: 0 };
@@ -108,9 +116,18 @@ export class RefreshTokenIssuer {
       mobile: login.mobile,
       metadata: {},
       createdAtMs: this.#deps.now(),
+      acl: login.acl === null ? null : [...login.acl],
     });
     if (!inserted) return null;
     this.#deps.events.publish(refreshTokenCreated({ ...login }));
     return { uuid, value, sessionsRevoked };
   }
+}
+
+/** Scopes compare as sets; unscoped (null) differs from every list, the empty one included. */
+function sameScope(stored: readonly string[] | null, asked: readonly string[] | null): boolean {
+  if (stored === null || asked === null) return stored === asked;
+  const storedSet = new Set(stored);
+  const askedSet = new Set(asked);
+  return storedSet.size === askedSet.size && [...askedSet].every((entry) => storedSet.has(entry));
 }

@@ -23,7 +23,8 @@ import {
 import type { TestServer } from '../testing/test-server.ts';
 
 const CREATED_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
-const ITEM_KEYS = ['client_id', 'created_at', 'metadata', 'mobile', 'tenant_uuid', 'user_uuid'];
+// wazo's fields, plus `acl` (#6: the stored scope, null when unscoped; scoped-refresh-token.test.ts).
+const ITEM_KEYS = ['acl', 'client_id', 'created_at', 'metadata', 'mobile', 'tenant_uuid', 'user_uuid'];
 const BAD_PARAMS = ['limit=-1', 'offset=abc', 'direction=up', 'order=nope'];
 
 interface Item {
@@ -33,6 +34,7 @@ interface Item {
   user_uuid: string;
   tenant_uuid: string;
   metadata: Record<string, unknown>;
+  acl: string[] | null;
 }
 
 type Listed = ListBody<Item>;
@@ -98,6 +100,7 @@ function assertItemShape(item: Item): void {
   assert.deepEqual(Object.keys(item).sort(), ITEM_KEYS);
   assert.match(item.created_at, CREATED_AT);
   assert.deepEqual(item.metadata, {});
+  assert.equal(item.acl, null);
 }
 
 await describeEachDialect('refresh token listing and deletion', { manualClock: true }, ({ server }) => {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { type ListParams, searchPattern } from '../http/list-query.ts';
 import type { Db } from '../storage/database.ts';
 import type { WriteRunner } from '../storage/group-commit.ts';
-import { decodeJsonObject, encodeJson } from '../storage/json-codec.ts';
+import { decodeJsonObject, decodeStringList, encodeJson } from '../storage/json-codec.ts';
 import { paginate } from '../storage/pagination.ts';
 import { toBool } from '../storage/tables.ts';
 import type { RefreshToken } from './token.ts';
@@ -37,6 +37,7 @@ const COLUMNS = [
   'r.created_at',
   'r.last_used_at',
   'r.token_ciphertext',
+  'r.acl',
 ] as const;
 
 /** Refresh tokens: one per (user, client_id), looked up by digest, never listed with their value. */
@@ -96,6 +97,7 @@ export class RefreshTokenRepository {
         metadata: encodeJson(token.metadata),
         created_at: token.createdAtMs,
         last_used_at: null,
+        acl: token.acl === null ? null : encodeJson(token.acl),
       })
       .onConflict((oc) => oc.doNothing())
       .returning('uuid')
@@ -176,6 +178,7 @@ function toRefreshToken(row: {
   created_at: number;
   last_used_at: number | null;
   token_ciphertext: string | null;
+  acl: string | null;
 }): RefreshToken {
   return {
     uuid: row.uuid,
@@ -191,5 +194,6 @@ function toRefreshToken(row: {
     createdAtMs: row.created_at,
     lastUsedAtMs: row.last_used_at,
     ciphertext: row.token_ciphertext,
+    acl: row.acl === null ? null : decodeStringList(row.acl),
   };
 }

@@ -1,4 +1,5 @@
 import { DomainError } from '../errors/domain-error.ts';
+import type { ScopeCaps } from './token-scope-caps.ts';
 
 /** A validated POST /token body (wazo §2.1). */
 export interface TokenRequest {
@@ -10,11 +11,20 @@ export interface TokenRequest {
   backend: string;
   domainName: string | null;
   tenantId: string | null;
+  /**
+   * `acl`, or its alias `scope` (#6): the ACL entries asked for, without duplicates; null when
+   * neither is given. The issued token gets at most what both this list and the user hold.
+   */
+  acl: string[] | null;
 }
 
-type FieldErrors = Record<string, string[]>;
+/** Field name to its messages; a list field's item errors are keyed by index, as marshmallow's. */
+type FieldErrors = Record<string, string[] | Record<number, string[]>>;
 
 const MAX_STRING = 1024;
+
+/** The defaults of http.max_scope_length and http.max_scopes_per_check, which also bound `acl`. */
+const DEFAULT_SCOPE_CAPS: ScopeCaps = { maxScopeLength: 1024, maxScopesPerCheck: 128 };
 
 /**
  * Validates the body with wazo-auth's rules, including marshmallow's lenient integers for
@@ -22,7 +32,11 @@ const MAX_STRING = 1024;
  * fields are dropped. Failures are a 400 whose reason lists every field, in the style of the
  * Python dict wazo-auth puts there.
  */
-export function parseTokenRequest(body: unknown, maxExpirationSeconds: number): TokenRequest {
+export function parseTokenRequest(
+  body: unknown,
+  maxExpirationSeconds: number,
+  scopeCaps: ScopeCaps = DEFAULT_SCOPE_CAPS,
+): TokenRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid({ _schema: ['Invalid input type.'] });
   }
@@ -37,8 +51,9 @@ export function parseTokenRequest(body: unknown, maxExpirationSeconds: number): 
     backend: parseString(input, 'backend', errors) ?? 'wazo_user',
     domainName: parseString(input, 'domain_name', errors),
     tenantId: parseString(input, 'tenant_id', errors),
+    acl: parseAclList(input, 'acl', scopeCaps, errors) ?? parseAclList(input, 'scope', scopeCaps, errors),
   };
-  checkCombinations(request, errors);
+  checkCombinations(request, input, errors);
   if (Object.keys(errors).length > 0) throw invalid(errors);
   return request;
 }
@@ -86,8 +101,42 @@ function parseString(input: Record<string, unknown>, field: string, errors: Fiel
   return value;
 }
 
+/**
+ * `acl` / `scope` (#6), shaped as a marshmallow `List(String(validate=Length(1, n)), validate=Length(max=m))`
+ * would report it. The caps are the token-check ones (http.max_scope_length, http.max_scopes_per_check):
+ * the list becomes a token's ACL, so it is bounded like what a check may ask of one.
+ */
+function parseAclList(
+  input: Record<string, unknown>,
+  field: 'acl' | 'scope',
+  caps: ScopeCaps,
+  errors: FieldErrors,
+): string[] | null {
+  const value = input[field];
+  if (value === undefined) return null;
+  if (!Array.isArray(value)) {
+    errors[field] = [value === null ? 'Field may not be null.' : 'Not a valid list.'];
+    return null;
+  }
+  if (value.length > caps.maxScopesPerCheck) {
+    errors[field] = [`Longer than maximum length ${caps.maxScopesPerCheck}.`];
+    return null;
+  }
+  const itemErrors: Record<number, string[]> = {};
+  value.forEach((item: unknown, index) => {
+    if (typeof item !== 'string') itemErrors[index] = ['Not a valid string.'];
+    else if (item.length < 1 || item.length > caps.maxScopeLength)
+      itemErrors[index] = [`Length must be between 1 and ${caps.maxScopeLength}.`];
+  });
+  if (Object.keys(itemErrors).length > 0) {
+    errors[field] = itemErrors;
+    return null;
+  }
+  return [...new Set(value as string[])];
+}
+
 /** Cross-field rules; like marshmallow's schema validators they only run when every field is valid. */
-function checkCombinations(request: TokenRequest, errors: FieldErrors): void {
+function checkCombinations(request: TokenRequest, input: Record<string, unknown>, errors: FieldErrors): void {
   if (Object.keys(errors).length > 0) return;
   const schema: string[] = [];
   if (request.accessType === 'offline') {
@@ -104,6 +153,9 @@ function checkCombinations(request: TokenRequest, errors: FieldErrors): void {
   if (request.samlSessionId && request.refreshToken) {
     schema.push('Cannot use a "saml_session_id" and a "refresh_token" at the same time');
   }
+  if (input.acl !== undefined && input.scope !== undefined) {
+    schema.push('"acl" and "scope" must be mutually exclusive');
+  }
   if (schema.length > 0) errors._schema = schema;
 }
 
@@ -111,9 +163,17 @@ function invalid(errors: FieldErrors): DomainError {
   return new DomainError('invalid-token-request', { message: pythonRepr(errors), details: errors });
 }
 
-/** Renders like Python's repr of a dict of lists, which is what wazo-auth sends as the reason. */
+/**
+ * Renders like Python's repr of a dict of lists, which is what wazo-auth sends as the reason; a
+ * list field's item errors are a nested dict with integer keys (`{'acl': {0: ['Not a valid string.']}}`).
+ */
 function pythonRepr(errors: FieldErrors): string {
   const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-  const entries = Object.entries(errors).map(([k, v]) => `${quote(k)}: [${v.map(quote).join(', ')}]`);
+  const list = (messages: string[]) => `[${messages.map(quote).join(', ')}]`;
+  const entries = Object.entries(errors).map(([k, v]) => {
+    if (Array.isArray(v)) return `${quote(k)}: ${list(v)}`;
+    const items = Object.entries(v).map(([index, messages]) => `${index}: ${list(messages)}`);
+    return `${quote(k)}: {${items.join(', ')}}`;
+  });
   return `{${entries.join(', ')}}`;
 }

@@ -46,7 +46,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (base, 
     },
     async (request, reply) => {
       const issued = await tokenService.create({
-        request: parseTokenRequest(request.body, options.maxExpirationSeconds),
+        request: parseTokenRequest(request.body, options.maxExpirationSeconds, options.scopeCaps),
         credentials: parseBasicCredentials(request.headers.authorization),
         mobile: String(request.headers['wazo-session-type'] ?? '').toLowerCase() === 'mobile',
         userAgent: String(request.headers['user-agent'] ?? ''),

@@ -27,6 +27,22 @@ export const TokenRequestBody = Type.Object({
   backend: Type.Optional(Type.String({ description: 'Accepted and stored; does not choose the method.' })),
   domain_name: Type.Optional(Type.String()),
   tenant_id: Type.Optional(Type.String()),
+  acl: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
+      maxItems: 128,
+      description:
+        'Added by Gatehouse (#6): limits the token to what both this list and the user hold (entries the ' +
+        'user lacks are dropped). With access_type offline it is stored on the refresh token and limits ' +
+        'every token made from it; on a refresh it narrows that one token. Limits: http.max_scope_length, ' +
+        'http.max_scopes_per_check.',
+    }),
+  ),
+  scope: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
+      maxItems: 128,
+      description: 'Alias of acl (#6); giving both is a 400.',
+    }),
+  ),
 });
 
 export const TokenObject = Type.Object(
@@ -69,6 +85,9 @@ export const RefreshTokenItem = Type.Object({
   user_uuid: Type.String(),
   tenant_uuid: Type.String(),
   metadata: Type.Object({}, { additionalProperties: true }),
+  acl: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: 'Added by Gatehouse (#6): the scope given at the offline login; null when unscoped.',
+  }),
 });
 
 export const RefreshTokenList = Type.Object({

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { intersectAcl } from '../acl/acl-intersection.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { digestToken, newId, newTokenValue, redactToken } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
@@ -53,7 +54,8 @@ export class TokenService {
   async create(creation: TokenCreation): Promise<IssuedToken> {
     const principal = await this.#deps.authenticator.authenticate(creation);
     await this.#enforceSessionLimit(principal);
-    const acl = await this.#effectiveAcl(principal);
+    const sessionUuid = newId();
+    const acl = this.#grantedAcl(await this.#effectiveAcl(principal), principal, creation, sessionUuid);
     const offline = creation.request.accessType === 'offline' && creation.request.clientId;
     const refresh = offline
       ? await this.#deps.refreshTokenIssuer.obtain({
@@ -65,16 +67,15 @@ export class TokenService {
           login: principal.login,
           userAgent: creation.userAgent,
           remoteAddr: creation.remoteAddr,
+          acl: creation.request.acl,
         })
       : null;
     const value = newTokenValue();
-    const record = this.#newRecord(
-      value,
-      principal,
+    const record = this.#newRecord(value, principal, creation, {
+      sessionUuid,
       acl,
-      creation,
-      refresh?.uuid ?? principal.refreshToken?.uuid,
-    );
+      refreshTokenUuid: refresh?.uuid ?? principal.refreshToken?.uuid ?? null,
+    });
     await this.#store(principal, record, creation);
     this.#announce(principal, record, creation, value);
     return {
@@ -143,12 +144,31 @@ export class TokenService {
     );
   }
 
+  /**
+   * Issue #6: the scope stored on the refresh token used, then the scope this request asks for,
+   * each narrow the user's ACL of this moment, so a right the user lost is gone at the next
+   * refresh and a request can narrow but never widen. Without either, wazo's full ACL (§3.2).
+   * `me` and `my_session` in them stand for this token's holder and session.
+   */
+  #grantedAcl(
+    userAcl: string[],
+    principal: Principal,
+    creation: TokenCreation,
+    sessionUuid: string,
+  ): string[] {
+    const subject = { authId: principal.user.uuid, sessionUuid };
+    let acl = userAcl;
+    for (const scope of [principal.refreshToken?.acl ?? null, creation.request.acl]) {
+      if (scope !== null) acl = intersectAcl(scope, acl, subject);
+    }
+    return acl;
+  }
+
   #newRecord(
     value: string,
     principal: Principal,
-    acl: string[],
     creation: TokenCreation,
-    refreshTokenUuid: string | undefined,
+    issue: Pick<AccessToken, 'sessionUuid' | 'acl' | 'refreshTokenUuid'>,
   ): AccessToken {
     const { user } = principal;
     const now = this.#deps.now();
@@ -157,7 +177,7 @@ export class TokenService {
     const xivoUuid = this.#deps.settings.xivoUuid;
     return {
       digest: digestToken(value),
-      sessionUuid: newId(),
+      sessionUuid: issue.sessionUuid,
       sessionTenantUuid: user.tenantUuid,
       mobile: creation.mobile,
       authId: user.uuid,
@@ -177,8 +197,8 @@ export class TokenService {
       },
       userAgent: creation.userAgent,
       remoteAddr: creation.remoteAddr,
-      acl,
-      refreshTokenUuid: refreshTokenUuid ?? null,
+      acl: issue.acl,
+      refreshTokenUuid: issue.refreshTokenUuid,
     };
   }
 

@@ -42,6 +42,7 @@ export function renderRefreshToken(token: RefreshToken): Static<typeof RefreshTo
     user_uuid: token.userUuid,
     tenant_uuid: token.tenantUuid,
     metadata: token.metadata,
+    acl: token.acl,
   };
 }
 

@@ -41,6 +41,8 @@ export interface RefreshToken {
   createdAtMs: number;
   lastUsedAtMs: number | null;
   ciphertext: string | null;
+  /** The scope given at the offline login (#6): tokens made from it get at most this; null: unscoped. */
+  acl: string[] | null;
 }
 
 /** auth_id of tokens that belong to the server itself rather than a user (wazo §3.13). */
