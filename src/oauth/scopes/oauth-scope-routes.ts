@@ -20,7 +20,7 @@ const config = (acl: string) => ({ acl, resource: 'oauth_scopes' });
 const tags = ['oauth'];
 
 /** Only a tenant's own scopes can change: config and protocol ones are listed read-only. */
-function renderScope(scope: ScopeView | OAuthScope) {
+export function renderScope(scope: ScopeView | OAuthScope) {
   const source = 'source' in scope ? scope.source : 'tenant';
   return {
     uuid: scope.uuid,
