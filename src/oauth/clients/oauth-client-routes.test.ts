@@ -3,110 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { digestClientSecret } from '../../crypto/client-credentials.ts';
 import { describeEachDialect } from '../../testing/dialect-suite.ts';
-import { adminRequest, type HttpResult, login, tokenStatus } from '../../testing/http-client.ts';
+import { assertApiError, createSubTenant, type ListBody, uniqueTag } from '../../testing/test-fixtures.ts';
 import {
-  assertApiError,
-  createSubTenant,
-  type ListBody,
-  newUser,
-  uniqueTag,
-  userWithAcl,
-} from '../../testing/test-fixtures.ts';
-import type { TestServer } from '../../testing/test-server.ts';
+  assertInvalid,
+  type ClientBody,
+  CONFIG,
+  call,
+  createClient,
+  NATIVE,
+  WEB,
+} from './oauth-client-test-helpers.ts';
 
-/** Issue #6 §2: the OAuth client registry under /0.1/oauth/clients. */
-
-interface ClientBody {
-  uuid: string;
-  tenant_uuid: string;
-  client_id: string;
-  name: string;
-  client_type: string;
-  token_endpoint_auth_method: string;
-  jwks: { keys: Record<string, unknown>[] } | null;
-  redirect_uris: string[];
-  grant_types: string[];
-  scopes: string[];
-  acl: string[];
-  access_token_lifetime_seconds: number;
-  refresh_idle_seconds: number;
-  refresh_max_lifetime_seconds: number;
-  rotation: string;
-  dpop_bound: boolean;
-  skip_consent: boolean;
-  created_at: string;
-  client_secret?: string;
-}
-
-const WEB = { client_type: 'confidential', redirect_uris: ['https://app.example.com/cb'] };
-const NATIVE = { client_type: 'public', redirect_uris: ['http://127.0.0.1/cb', 'com.example.app:/cb'] };
-const CONFIG = {
-  oauth: {
-    scopes: { 'calls.read': { acl: ['calld.calls.read'] } },
-    default_access_token_lifetime_seconds: 600,
-    default_refresh_idle_seconds: 1000,
-    default_refresh_max_lifetime_seconds: 5000,
-  },
-};
-
-function call(server: TestServer, path: string, options: Parameters<typeof adminRequest>[2] = {}) {
-  return adminRequest(server, `/oauth/clients${path}`, options);
-}
-
-async function createClient(
-  server: TestServer,
-  body: Record<string, unknown> = WEB,
-  options: { token?: string; tenant?: string } = {},
-): Promise<ClientBody> {
-  const result = await call(server, '', {
-    method: 'POST',
-    body: { name: `c-${uniqueTag()}`, ...body },
-    ...options,
-  });
-  assert.equal(result.status, 200, result.text);
-  return result.body as ClientBody;
-}
-
-function assertInvalid(result: HttpResult, field: string, message?: RegExp): void {
-  const details = assertApiError(result, 400, 'invalid-data');
-  const key = Object.keys(details).find((k) => k === field || k.startsWith(`${field}.`));
-  assert.ok(key, `${field} not in ${result.text}`);
-  if (message) assert.match((details[key] as { message: string }).message, message);
-}
-
-/** A user session standing for a token issued to the client (a grant row plus its session). */
-async function issueThrough(server: TestServer, clientId: string): Promise<string> {
-  const user = await newUser(server);
-  const token = await login(server, user.username, user.password);
-  const db = server.container.storage.db;
-  const grantUuid = randomUUID();
-  const now = Date.now();
-  await db
-    .insertInto('auth_oauth_grant')
-    .values({
-      uuid: grantUuid,
-      client_id: clientId,
-      user_uuid: user.uuid,
-      tenant_uuid: user.tenant_uuid,
-      scope: 'openid',
-      token_hash: digestClientSecret(randomUUID()),
-      token_ciphertext: null,
-      previous_hash: null,
-      generation: 0,
-      rotated_at_ms: null,
-      dpop_jkt: null,
-      auth_time_ms: now,
-      created_at_ms: now,
-      last_used_at_ms: now,
-    })
-    .execute();
-  await db
-    .updateTable('auth_session')
-    .set({ grant_uuid: grantUuid })
-    .where('uuid', '=', token.session_uuid)
-    .execute();
-  return token.token;
-}
+/** Issue #6 §2: the OAuth client registry under /0.1/oauth/clients: fields, rules, secrets, list. */
 
 await describeEachDialect('OAuth clients API', { config: CONFIG }, ({ server }) => {
   test('§2 POST creates a confidential client with defaults; the secret is shown once, stored as a digest', async () => {
@@ -279,35 +187,6 @@ await describeEachDialect('OAuth clients API', { config: CONFIG }, ({ server }) 
     assert.match(refused.text, /private key members are refused: d/);
   });
 
-  test('§2 tenant scoping: created in the Wazo-Tenant, invisible (404) from another tenant', async () => {
-    const tenantA = await createSubTenant(server());
-    const tenantB = await createSubTenant(server());
-    const mine = await createClient(server(), WEB, { tenant: tenantA });
-    assert.equal(mine.tenant_uuid, tenantA);
-    const adminOfB = (await userWithAcl(server(), ['auth.oauth.#'], { tenant: tenantB })).token.token;
-    for (const [method, suffix] of [
-      ['GET', ''],
-      ['PUT', ''],
-      ['DELETE', ''],
-      ['POST', '/secret'],
-    ] as const) {
-      const body = method === 'PUT' ? { name: 'x', ...WEB } : undefined;
-      const result = await call(server(), `/${mine.uuid}${suffix}`, { method, token: adminOfB, body });
-      assertApiError(result, 404, 'unknown-oauth-client');
-    }
-    const listOfB = await call(server(), '', { token: adminOfB });
-    assert.deepEqual((listOfB.body as ListBody<ClientBody>).items, []);
-    const listOfA = (await call(server(), '', { tenant: tenantA })).body as ListBody<ClientBody>;
-    assert.deepEqual(
-      listOfA.items.map((c) => c.uuid),
-      [mine.uuid],
-    );
-    const top = (await call(server(), `?recurse=true&client_id=${mine.client_id}`))
-      .body as ListBody<ClientBody>;
-    assert.deepEqual([top.items.map((c) => c.uuid), top.filtered], [[mine.uuid], 1]);
-    assert.equal((await call(server(), `/${mine.uuid}`)).status, 200, 'an ancestor sees it');
-  });
-
   test('§2 list: envelope, search, order, paging and bad parameters', async () => {
     const tenant = await createSubTenant(server());
     const tag = uniqueTag();
@@ -324,62 +203,6 @@ await describeEachDialect('OAuth clients API', { config: CONFIG }, ({ server }) 
     const searched = (await call(server(), '?search=ALPHA', { tenant })).body as ListBody<ClientBody>;
     assert.deepEqual([searched.total, searched.filtered, searched.items.length], [3, 1, 1]);
     assert.equal((await call(server(), '?order=secret_hash', { tenant })).status, 400);
-  });
-
-  test('§2 the ACL is behind the policies grant guard: an access the caller lacks is 401', async () => {
-    const token = (await userWithAcl(server(), ['auth.oauth.#', 'calld.#', '!calld.admin.#'])).token.token;
-    const body = { ...WEB, grant_types: ['client_credentials'] };
-    const refused = await call(server(), '', {
-      method: 'POST',
-      token,
-      body: { name: 'n', ...body, acl: ['calld.#'] },
-    });
-    assert.deepEqual(assertApiError(refused, 401, 'unauthorized'), {
-      invalid_token: null,
-      required_access: 'calld.#',
-    });
-    const client = await createClient(server(), { ...body, acl: ['calld.calls.read', '!x'] }, { token });
-    assert.deepEqual(client.acl, ['calld.calls.read', '!x']);
-    const held = await createClient(server(), { ...body, acl: ['confd.#'] });
-    const removing = await call(server(), `/${held.uuid}`, {
-      method: 'PUT',
-      token,
-      body: { name: 'n', ...body },
-    });
-    assertApiError(removing, 401, 'unauthorized');
-    assertApiError(await call(server(), `/${held.uuid}`, { method: 'DELETE', token }), 401, 'unauthorized');
-    const noAcl = (await userWithAcl(server(), ['auth.oauth.clients.read'])).token.token;
-    assertApiError(
-      await call(server(), '', { method: 'POST', token: noAcl, body: { name: 'n', ...WEB } }),
-      401,
-      'unauthorized',
-    );
-    assert.equal((await call(server(), '', { token: noAcl })).status, 200);
-  });
-
-  test('§2 DELETE ends the sessions of tokens issued to the client, and only those', async () => {
-    const client = await createClient(server());
-    const other = await createClient(server());
-    const issued = await issueThrough(server(), client.client_id);
-    const unrelated = await issueThrough(server(), other.client_id);
-    assert.equal(await tokenStatus(server(), issued), 204);
-    const deleted = await call(server(), `/${client.uuid}`, { method: 'DELETE' });
-    assert.equal(deleted.status, 204, deleted.text);
-    assert.equal(await tokenStatus(server(), issued), 404);
-    assert.equal(await tokenStatus(server(), unrelated), 204);
-    assert.equal(server().events.named('auth_session_deleted').length > 0, true);
-    assertApiError(await call(server(), `/${client.uuid}`), 404, 'unknown-oauth-client');
-    assertApiError(
-      await call(server(), `/${client.uuid}`, { method: 'DELETE' }),
-      404,
-      'unknown-oauth-client',
-    );
-    const grants = await server()
-      .container.storage.db.selectFrom('auth_oauth_grant')
-      .select('uuid')
-      .where('client_id', '=', client.client_id)
-      .execute();
-    assert.deepEqual(grants, []);
   });
 
   test('§2 non-UUID paths are 404; empty or non-JSON bodies are 400', async () => {
