@@ -33,7 +33,7 @@ const editable = {
   grant_types: Type.Optional(Type.Array(literals(GRANT_TYPES), { maxItems: GRANT_TYPES.length * 2 })),
   scopes: Type.Optional(Type.Array(ScopeName, { maxItems: 256 })),
   acl: Type.Optional(
-    Type.Array(Type.String({ maxLength: MAX_ACCESS_LENGTH }), { maxItems: MAX_ACL_ENTRIES }),
+    Type.Array(Type.String({ minLength: 1, maxLength: MAX_ACCESS_LENGTH }), { maxItems: MAX_ACL_ENTRIES }),
   ),
   access_token_lifetime_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
   refresh_idle_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 * YEAR })),
