@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeEachDialect } from '../../testing/dialect-suite.ts';
 import { tokenStatus } from '../../testing/http-client.ts';
 import { assertApiError, createSubTenant, type ListBody, userWithAcl } from '../../testing/test-fixtures.ts';
+import { startTestServer } from '../../testing/test-server.ts';
 import {
   type ClientBody,
   CONFIG,
@@ -98,5 +100,22 @@ await describeEachDialect('OAuth clients: tenants, ACL guard, deletion', { confi
       .where('client_id', '=', client.client_id)
       .execute();
     assert.deepEqual(grants, []);
+  });
+
+  test('§2 T6 DELETE on one instance ends the token on another instance sharing the database', async () => {
+    const other = await startTestServer(server().dialect, { shareDatabaseWith: server(), config: CONFIG });
+    try {
+      const client = await createClient(server());
+      const issued = await issueThrough(server(), client.client_id);
+      assert.equal(await tokenStatus(other, issued), 204, 'cached on the other instance');
+      assert.equal((await call(server(), `/${client.uuid}`, { method: 'DELETE' })).status, 204);
+      const deadline = Date.now() + other.container.config.token_cache.max_staleness_ms + 1000;
+      while ((await tokenStatus(other, issued)) !== 404) {
+        assert.ok(Date.now() < deadline, 'still valid on the other instance past the staleness bound');
+        await sleep(20);
+      }
+    } finally {
+      await other.close();
+    }
   });
 });
