@@ -6,7 +6,7 @@ import { CLIENT_AUTH_METHODS, GRANT_TYPES } from './oauth-client.ts';
 /** Wire shapes of /0.1/oauth/clients (issue #6 §2); field names follow RFC 7591 where it has one. */
 
 /** RFC 3986 unreserved characters: a client_id travels in URLs and Basic credentials as is. */
-export const CLIENT_ID_PATTERN = '^[A-Za-z0-9._~-]{1,128}$';
+const CLIENT_ID_PATTERN = '^[A-Za-z0-9._~-]{1,128}$';
 const MAX_ACCESS_LENGTH = 1024;
 const MAX_ACL_ENTRIES = 1000;
 const MAX_REDIRECT_URIS = 32;

@@ -142,7 +142,7 @@ export class OAuthClientService {
   }
 }
 
-export function unknownClient(uuid: string): DomainError {
+function unknownClient(uuid: string): DomainError {
   return new DomainError('unknown-oauth-client', {
     message: `No such OAuth client: "${uuid}"`,
     details: { uuid },

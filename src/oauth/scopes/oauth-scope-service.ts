@@ -162,7 +162,7 @@ function compareBy(order: 'name' | 'source', direction: 'asc' | 'desc') {
     (a.uuid ?? '').localeCompare(b.uuid ?? '');
 }
 
-export function unknownScope(uuid: string): DomainError {
+function unknownScope(uuid: string): DomainError {
   return new DomainError('unknown-oauth-scope', {
     message: `No such OAuth scope: "${uuid}"`,
     details: { uuid },
