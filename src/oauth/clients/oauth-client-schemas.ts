@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { UuidString } from '../../http/common-schemas.ts';
 import { ListEnvelope, listQuerySchema } from '../../http/list-query.ts';
+import { SCOPE_NAME_PATTERN } from '../scopes/oauth-scope-schemas.ts';
 import { CLIENT_AUTH_METHODS, GRANT_TYPES } from './oauth-client.ts';
 
 /** Wire shapes of /0.1/oauth/clients (issue #6 §2); field names follow RFC 7591 where it has one. */
@@ -17,7 +18,7 @@ const literals = <T extends string>(values: readonly T[]) => Type.Union(values.m
 
 const ClientType = Type.Union([Type.Literal('confidential'), Type.Literal('public')]);
 const Rotation = Type.Union([Type.Literal('rotate'), Type.Literal('none')]);
-const ScopeName = Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$' });
+const ScopeName = Type.String({ pattern: SCOPE_NAME_PATTERN });
 const Jwks = Type.Object(
   { keys: Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: MAX_JWKS_KEYS }) },
   { additionalProperties: false },

@@ -5,7 +5,7 @@ import { ListEnvelope, listQuerySchema } from '../../http/list-query.ts';
 /** Wire shapes of /0.1/oauth/scopes (issue #6 §3). */
 
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_NAME_PATTERN = '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$';
+export const SCOPE_NAME_PATTERN = '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$';
 const MAX_ACCESS_LENGTH = 1024;
 const MAX_ACL_ENTRIES = 1000;
 
