@@ -16,6 +16,7 @@ import { RouteMethods } from './http/method-not-allowed.ts';
 import { buildRequestRules, repeatedSingleValuedHeader } from './http/request-rules.ts';
 import { registerValidators } from './http/validators.ts';
 import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
+import { oauthAdminRoutes } from './oauth/oauth-admin-routes.ts';
 import { oauthRoutes } from './oauth/oauth-routes.ts';
 import { passwordResetRoutes } from './password-reset/password-reset-routes.ts';
 import { policyAssociationRoutes } from './policies/policy-association-routes.ts';
@@ -152,6 +153,10 @@ function apiRoutes(container: Container): FastifyPluginAsync {
     await api.register(policyRoutes, { policyService: container.policyService });
     await api.register(policyAssociationRoutes, {
       policyAssociationService: container.policyAssociationService,
+    });
+    await api.register(oauthAdminRoutes, {
+      clientService: container.oauth.clientService,
+      scopeService: container.oauth.scopeService,
     });
     await api.register(emailRoutes, {
       emailService: container.emailService,

@@ -226,7 +226,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       await storage.close();
     },
     tokenService,
-    oauth: buildOAuthServices({ config, db, now }),
+    oauth: buildOAuthServices({ config, db, now, revoker, tenants }),
     ...mail,
     ...buildGroupPolicyServices({ groups, policies, users, tenants }),
     refreshTokenService: new RefreshTokenService({ refreshTokens, users, tenants, revoker, events }),

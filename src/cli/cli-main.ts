@@ -4,6 +4,7 @@ import { buildContainer } from '../container.ts';
 import { serve } from '../main.ts';
 import { prepareDatabase } from '../startup.ts';
 import { migrateToLatest } from '../storage/migrator.ts';
+import { runOAuthClientCli, runOAuthScopeCli } from './oauth-commands.ts';
 import { runPolicyCli } from './policy-commands.ts';
 import { runTenantCli } from './tenant-commands.ts';
 import { runUserCli } from './user-commands.ts';
@@ -17,6 +18,8 @@ Commands:
   user        manage users: create, list, disable, set-password (see "gatehouse user --help")
   tenant      manage tenants: create, list (see "gatehouse tenant --help")
   policy      manage policies: create, list (see "gatehouse policy --help")
+  oauth-client  manage OAuth clients: create, list, show, delete, rotate-secret
+  oauth-scope   manage OAuth scopes: create, list, delete
 
 Configuration comes from GATEHOUSE_* environment variables and the YAML file named by
 GATEHOUSE_CONFIG (see docs/config.md).`;
@@ -26,6 +29,8 @@ const COMMAND_GROUPS: Record<string, (args: string[]) => Promise<number>> = {
   user: runUserCli,
   tenant: runTenantCli,
   policy: runPolicyCli,
+  'oauth-client': runOAuthClientCli,
+  'oauth-scope': runOAuthScopeCli,
 };
 
 const HELP: Record<string, string> = {

@@ -196,6 +196,22 @@ export const ERROR_CATALOG = {
     resource: 'tokens',
     description: 'DELETE of a refresh token that does not exist for that user and client_id.',
   },
+  'unknown-oauth-client': {
+    status: 404,
+    shape: 'api',
+    message: 'No such OAuth client',
+    resource: 'oauth_clients',
+    description: 'The OAuth client does not exist or is outside the visible tenants.',
+  },
+  'unknown-oauth-scope': {
+    status: 404,
+    shape: 'api',
+    message: 'No such OAuth scope',
+    resource: 'oauth_scopes',
+    description:
+      'The OAuth scope does not exist or is outside the visible tenants (config and protocol scopes ' +
+      'have no uuid and cannot be changed through the API).',
+  },
   conflict: {
     status: 409,
     shape: 'api',

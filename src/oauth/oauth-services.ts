@@ -1,28 +1,35 @@
 import type { Config } from '../config/config-schema.ts';
 import type { Db } from '../storage/database.ts';
+import type { TenantRepository } from '../tenants/tenant-repository.ts';
+import type { SessionRevoker } from '../tokens/session-revoker.ts';
 import { OAuthClientRepository } from './clients/oauth-client-repository.ts';
+import { OAuthClientService } from './clients/oauth-client-service.ts';
 import { AuthorizationCodeRepository } from './codes/authorization-code-repository.ts';
 import { DeviceCodeRepository } from './codes/device-code-repository.ts';
 import { JtiReplayCache } from './dpop/dpop-proof.ts';
 import { Issuer } from './issuer.ts';
 import type { IdTokenSigner } from './oidc/id-token-signer.ts';
 import { OAuthScopeRepository } from './scopes/oauth-scope-repository.ts';
+import { OAuthScopeService } from './scopes/oauth-scope-service.ts';
 import { ScopeCatalog } from './scopes/scope-catalog.ts';
 
 export interface OAuthServiceDeps {
   config: Readonly<Config>;
   db: Db;
   now: () => number;
+  revoker: SessionRevoker;
+  tenants: TenantRepository;
 }
 
 /**
  * Everything of the OAuth 2.1 / OpenID Connect interface (issue #6), built once by the container.
- * Its routes are in oauth-routes.ts (/oauth2/, /.well-known/) and clients/ (the admin API).
+ * Its routes are in oauth-routes.ts (/oauth2/, /.well-known/) and oauth-admin-routes.ts (/0.1/oauth/).
  */
 export function buildOAuthServices(deps: OAuthServiceDeps) {
   const { config, db } = deps;
   const clients = new OAuthClientRepository(db);
   const scopes = new OAuthScopeRepository(db);
+  const scopeCatalog = new ScopeCatalog(scopes, config.oauth.scopes);
   return {
     config: config.oauth,
     issuer: new Issuer(config.oauth.issuer, config.http.path_prefix),
@@ -32,11 +39,24 @@ export function buildOAuthServices(deps: OAuthServiceDeps) {
       codes: new AuthorizationCodeRepository(db),
       deviceCodes: new DeviceCodeRepository(db),
     },
-    scopeCatalog: new ScopeCatalog(scopes, config.oauth.scopes),
+    scopeCatalog,
     /** DPoP proof ids seen by this instance (RFC 9449 §11.1). */
     dpopReplay: new JtiReplayCache(),
     /** Set by the OIDC keyring; null until it exists. */
     idTokenSigner: null as IdTokenSigner | null,
+    clientService: new OAuthClientService({
+      clients,
+      tenants: deps.tenants,
+      scopeCatalog,
+      revoker: deps.revoker,
+      defaults: {
+        accessTokenLifetimeSeconds: config.oauth.default_access_token_lifetime_seconds,
+        refreshIdleSeconds: config.oauth.default_refresh_idle_seconds,
+        refreshMaxLifetimeSeconds: config.oauth.default_refresh_max_lifetime_seconds,
+      },
+      now: deps.now,
+    }),
+    scopeService: new OAuthScopeService({ scopes, tenants: deps.tenants, configured: config.oauth.scopes }),
   };
 }
 

@@ -105,6 +105,18 @@ export class SessionRepository {
     return rows.map(toSession);
   }
 
+  /** Sessions made from the grants of an OAuth client (its deletion ends them, issue #6 §2). */
+  async deleteByGrantsOfClient(clientId: string): Promise<Session[]> {
+    const rows = await this.#db
+      .deleteFrom('auth_session')
+      .where('grant_uuid', 'in', (eb) =>
+        eb.selectFrom('auth_oauth_grant').select('uuid').where('client_id', '=', clientId),
+      )
+      .returning(SESSION_COLUMNS)
+      .execute();
+    return rows.map(toSession);
+  }
+
   /** Sessions of access tokens made with or from these refresh tokens (mobile purge, D15). */
   async deleteByRefreshTokens(refreshTokenUuids: readonly string[]): Promise<Session[]> {
     if (refreshTokenUuids.length === 0) return [];

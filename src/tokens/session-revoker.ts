@@ -54,6 +54,20 @@ export class SessionRevoker {
     return this.#revoke((sessions) => sessions.deleteByRefreshTokens(refreshTokenUuids));
   }
 
+  /**
+   * Ends the sessions made from an OAuth client's grants. `alsoWithin` (the client's deletion, whose
+   * grants cascade) runs in the same transaction, so no session is left pointing at a vanished grant.
+   * A grant committed by a concurrent token request between the two statements loses its row to the
+   * cascade (no refresh possible) while its session lives until its access token expires.
+   */
+  revokeOAuthClient(clientId: string, alsoWithin?: (tx: Db) => Promise<void>): Promise<Session[]> {
+    return this.#revoke(async (sessions, tx) => {
+      const deleted = await sessions.deleteByGrantsOfClient(clientId);
+      await alsoWithin?.(tx);
+      return deleted;
+    });
+  }
+
   /** Publishes for sessions deleted elsewhere (the expiry purge: expired tokens need no eviction). */
   announce(sessions: readonly Session[]): void {
     for (const session of sessions) this.#deps.events.publish(sessionDeleted(session));

@@ -1,7 +1,20 @@
+import { type SelectQueryBuilder, sql } from 'kysely';
+import { type ListParams, type ListResult, searchPattern } from '../../http/list-query.ts';
 import type { Db } from '../../storage/database.ts';
 import { decodeStringList, encodeJson } from '../../storage/json-codec.ts';
-import { type OAuthClientTable, toBool } from '../../storage/tables.ts';
+import { paginate } from '../../storage/pagination.ts';
+import { type DatabaseSchema, type OAuthClientTable, toBool } from '../../storage/tables.ts';
 import type { ClientAuthMethod, ClientType, GrantType, OAuthClient, RotationPolicy } from './oauth-client.ts';
+
+/** Exact-match filters of GET /oauth/clients. */
+export interface OAuthClientFilters {
+  uuid?: string;
+  client_id?: string;
+  name?: string;
+  client_type?: string;
+}
+
+type ClientQuery = SelectQueryBuilder<DatabaseSchema, 'auth_oauth_client', object>;
 
 /** Registered OAuth clients; `client_id` is unique across tenants (it is what clients present). */
 export class OAuthClientRepository {
@@ -40,6 +53,34 @@ export class OAuthClientRepository {
     return rows.map(toClient);
   }
 
+  /**
+   * wazo's list envelope: `total` counts the clients of `tenantUuids`, `filtered` those left by
+   * the filters and `search` (over name and client_id).
+   */
+  async list(
+    tenantUuids: readonly string[],
+    filters: OAuthClientFilters,
+    params: ListParams,
+  ): Promise<ListResult<OAuthClient>> {
+    if (tenantUuids.length === 0) return { total: 0, filtered: 0, items: [] };
+    const scoped: ClientQuery = this.#db
+      .selectFrom('auth_oauth_client')
+      .where('tenant_uuid', 'in', tenantUuids);
+    const filtered = applyFilters(scoped, filters, params.search);
+    const [total, count, rows] = await Promise.all([
+      countOf(scoped),
+      countOf(filtered),
+      paginate(
+        filtered
+          .selectAll()
+          .orderBy(params.order as 'name', params.direction)
+          .orderBy('uuid'),
+        params,
+      ).execute(),
+    ]);
+    return { total, filtered: count, items: rows.map(toClient) };
+  }
+
   /** False when the client_id is taken. */
   async insert(client: OAuthClient): Promise<boolean> {
     const result = await this.#db
@@ -59,6 +100,30 @@ export class OAuthClientRepository {
     const result = await this.#db.deleteFrom('auth_oauth_client').where('uuid', '=', uuid).executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   }
+}
+
+function applyFilters(
+  query: ClientQuery,
+  filters: OAuthClientFilters,
+  search: string | undefined,
+): ClientQuery {
+  let q = query;
+  for (const column of ['uuid', 'client_id', 'name', 'client_type'] as const) {
+    const value = filters[column];
+    if (value !== undefined) q = q.where(column, '=', value);
+  }
+  if (search !== undefined && search !== '') {
+    const pattern = searchPattern(search);
+    q = q.where(
+      sql<boolean>`(lower(name) like ${pattern} escape '\\' or lower(client_id) like ${pattern} escape '\\')`,
+    );
+  }
+  return q;
+}
+
+async function countOf(query: ClientQuery): Promise<number> {
+  const row = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 function toClient(row: OAuthClientTable): OAuthClient {

@@ -28,6 +28,19 @@ export class OAuthScopeRepository {
     return rows.map(toScope);
   }
 
+  /** The scopes of several tenants (a recursive list), ordered by name. */
+  async listInTenants(tenantUuids: readonly string[]): Promise<OAuthScope[]> {
+    if (tenantUuids.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('auth_oauth_scope')
+      .selectAll()
+      .where('tenant_uuid', 'in', tenantUuids)
+      .orderBy('name')
+      .orderBy('uuid')
+      .execute();
+    return rows.map(toScope);
+  }
+
   async findByNames(tenantUuid: string, names: readonly string[]): Promise<OAuthScope[]> {
     if (names.length === 0) return [];
     const rows = await this.#db
