@@ -1,6 +1,9 @@
 import formBody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Container } from '../container.ts';
+import { buildAuthorizePages } from './authorize/authorize-pages.ts';
+import { authorizeRoutes } from './authorize/authorize-routes.ts';
+import { deviceRoutes } from './device/device-routes.ts';
 import { handleOAuthError } from './oauth-error.ts';
 
 /**
@@ -13,5 +16,8 @@ export function oauthRoutes(container: Container): FastifyPluginAsync {
     await app.register(formBody, { bodyLimit: 64 * 1024 });
     app.setErrorHandler(handleOAuthError);
     void container;
+    const pages = buildAuthorizePages(container);
+    await app.register(authorizeRoutes, pages);
+    await app.register(deviceRoutes, pages);
   };
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config-schema.ts';
 import type { Db } from '../storage/database.ts';
+import { deriveTransactionKey } from './authorize/signed-blob.ts';
 import { OAuthClientRepository } from './clients/oauth-client-repository.ts';
 import { AuthorizationCodeRepository } from './codes/authorization-code-repository.ts';
 import { DeviceCodeRepository } from './codes/device-code-repository.ts';
@@ -31,6 +32,8 @@ export function buildOAuthServices(deps: OAuthServiceDeps) {
       deviceCodes: new DeviceCodeRepository(db),
     },
     scopeCatalog: new ScopeCatalog(scopes, config.oauth.scopes),
+    /** Signs the hidden fields of the login and consent pages (authorize/transaction.ts). */
+    transactionKey: deriveTransactionKey(config),
   };
 }
 
