@@ -4,6 +4,15 @@ import type { OAuthClient } from '../oauth/clients/oauth-client.ts';
 import type { TestServer } from './test-server.ts';
 
 /**
+ * The server of the login-page suites: 127.0.0.1 is a trusted proxy, so X-Forwarded-For gives each
+ * test its own client address, and the brute-force limits are small enough to reach.
+ */
+export const AUTHORIZE_TEST_CONFIG = {
+  http: { trusted_proxies: ['127.0.0.1'] },
+  brute_force: { account_max_failures: 3, address_max_failures: 8, lock_seconds: 60, lock_max_seconds: 900 },
+};
+
+/**
  * Helpers of the authorization-endpoint suites: clients inserted straight into the repository (the
  * admin API is tested elsewhere), PKCE pairs, and a tiny cookie-keeping form "browser".
  */

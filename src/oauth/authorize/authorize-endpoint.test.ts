@@ -3,17 +3,13 @@ import { test } from 'node:test';
 import { newAddress } from '../../testing/brute-force-fixtures.ts';
 import { describeEachDialect } from '../../testing/dialect-suite.ts';
 import {
+  AUTHORIZE_TEST_CONFIG,
   authorizeQuery,
   insertClient,
   PageSession,
   redirectParams,
 } from '../../testing/oauth-authorize-fixtures.ts';
 import type { TestServer } from '../../testing/test-server.ts';
-
-export const AUTHORIZE_TEST_CONFIG = {
-  http: { trusted_proxies: ['127.0.0.1'] },
-  brute_force: { account_max_failures: 3, address_max_failures: 8, lock_seconds: 60, lock_max_seconds: 900 },
-};
 
 function session(server: TestServer): PageSession {
   return new PageSession(server, { 'X-Forwarded-For': newAddress() });
@@ -25,7 +21,7 @@ function assertErrorPage(result: { status: number; location: string | null; text
   assert.match(result.text, message);
 }
 
-describeEachDialect(
+await describeEachDialect(
   'OAuth authorization endpoint: request validation',
   { config: AUTHORIZE_TEST_CONFIG },
   ({ server }) => {
