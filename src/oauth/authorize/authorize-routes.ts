@@ -35,6 +35,13 @@ export interface AuthorizeRoutesOptions {
 export const NO_CORS = { cors: false } as const;
 
 /**
+ * The options of every HTML route: no CORS, errors as pages, and out of the OpenAPI document of
+ * wazo's /0.1 API (these are pages for people; docs/oauth.md describes them).
+ */
+export const PAGE_ROUTE = { config: NO_CORS, errorHandler: handlePageError, schema: { hide: true } };
+export const PREFLIGHT_ROUTE = { config: NO_CORS, schema: { hide: true } };
+
+/**
  * GET /oauth2/authorize (RFC 6749 §4.1.1 with OAuth 2.1's rules) shows the login page of a valid
  * request; POST /oauth2/authorize receives the login and consent forms (issue #6 §4, §5).
  * Parameters are checked by hand rather than by a schema: which check fails decides whether the
@@ -43,7 +50,7 @@ export const NO_CORS = { cors: false } as const;
 export async function authorizeRoutes(app: FastifyInstance, options: AuthorizeRoutesOptions): Promise<void> {
   const { interaction, validation, issuer } = options;
 
-  app.get('/oauth2/authorize', { config: NO_CORS, errorHandler: handlePageError }, async (request, reply) => {
+  app.get('/oauth2/authorize', PAGE_ROUTE, async (request, reply) => {
     const result = await validateAuthorizeRequest(validation, request.query as QueryInput);
     if (result.kind === 'page-error') {
       return sendPage(reply, 400, errorPage('This sign-in request is not valid', result.message));
@@ -63,7 +70,7 @@ export async function authorizeRoutes(app: FastifyInstance, options: AuthorizeRo
     return sendLoginPage(interaction, reply, result.transaction, view, csrf);
   });
 
-  app.post('/oauth2/authorize', { config: NO_CORS, errorHandler: handlePageError }, async (request, reply) =>
+  app.post('/oauth2/authorize', PAGE_ROUTE, async (request, reply) =>
     handleInteraction(
       interaction,
       request,
@@ -83,7 +90,7 @@ export async function authorizeRoutes(app: FastifyInstance, options: AuthorizeRo
     ),
   );
 
-  app.options('/oauth2/authorize', { config: NO_CORS }, async (_request, reply) => refusePreflight(reply));
+  app.options('/oauth2/authorize', PREFLIGHT_ROUTE, async (_request, reply) => refusePreflight(reply));
 }
 
 export function refusePreflight(reply: FastifyReply): FastifyReply {

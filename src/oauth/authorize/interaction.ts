@@ -87,6 +87,22 @@ export function sendLoginPage(
   );
 }
 
+export type Finish = (
+  transaction: Transaction,
+  loggedIn: LoggedIn,
+  decision: 'allowed' | 'denied' | 'skipped',
+) => Promise<FastifyReply>;
+
+/** A posted form whose CSRF value and transaction were verified. */
+interface Step {
+  form: Form;
+  csrf: string;
+  blob: string;
+  transaction: Transaction;
+  view: ClientView;
+  context: PageContext;
+}
+
 /**
  * POST of the login or consent form, for either flow. `finish` ends the flow once the user
  * decided (or consent is skipped): it sends the redirect or the device's result page.
@@ -97,11 +113,7 @@ export async function handleInteraction(
   reply: FastifyReply,
   form: Form,
   flow: Transaction['flow'],
-  finish: (
-    transaction: Transaction,
-    loggedIn: LoggedIn,
-    decision: 'allowed' | 'denied' | 'skipped',
-  ) => Promise<FastifyReply>,
+  finish: Finish,
 ): Promise<FastifyReply> {
   const csrf = checkCsrf(request, form);
   if (!csrf) return sendForbidden(reply);
@@ -110,39 +122,56 @@ export async function handleInteraction(
   if (!transaction || transaction.flow !== flow) return sendExpired(reply);
   const view = await deps.service.clientView(transaction.clientId);
   if (!view) return sendExpired(reply);
-  const context = pageContext(deps, transaction, view, blob, csrf);
-  const actions = formActionsOf(transaction);
-  if (form.step === 'login') {
-    const outcome = await deps.service.login(view.client, {
-      username: form.username ?? '',
-      password: form.password ?? '',
-      remoteAddr: clientAddress(request),
-      userAgent: String(request.headers['user-agent'] ?? ''),
-    });
-    if (outcome.kind === 'throttled') return sendThrottled(reply, outcome.retryAfter);
-    if (outcome.kind === 'failed') {
-      const page = loginPage(context, {
-        username: form.username ?? '',
-        error: 'Invalid username or password.',
-      });
-      return sendPage(reply, 401, page, actions);
-    }
-    if (transaction.flow === 'code' && view.client.skipConsent)
-      return finish(transaction, outcome.loggedIn, 'skipped');
-    const login = deps.seal.sealLogin(blob, csrf, outcome.loggedIn);
-    const scopes = await deps.service.scopeDescriptions(view.client, transaction.scope);
-    return sendPage(
-      reply,
-      200,
-      consentPage(context, { login, username: outcome.loggedIn.login, scopes }),
-      actions,
-    );
-  }
-  if (form.step === 'consent') {
-    const loggedIn = deps.seal.openLogin(form.login ?? null, blob, csrf);
-    if (!loggedIn || !(await deps.service.stillEnabled(loggedIn))) return sendExpired(reply);
-    if (form.decision !== 'allow' && form.decision !== 'deny') return sendExpired(reply);
-    return finish(transaction, loggedIn, form.decision === 'allow' ? 'allowed' : 'denied');
-  }
+  const step: Step = {
+    form,
+    csrf,
+    blob,
+    transaction,
+    view,
+    context: pageContext(deps, transaction, view, blob, csrf),
+  };
+  if (form.step === 'login') return loginStep(deps, request, reply, step, finish);
+  if (form.step === 'consent') return consentStep(deps, reply, step, finish);
   return sendExpired(reply);
+}
+
+/** The password, through the wazo login's gate; then the consent page (or the end, skip_consent). */
+async function loginStep(
+  deps: InteractionDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  step: Step,
+  finish: Finish,
+): Promise<FastifyReply> {
+  const { form, transaction, view, context } = step;
+  const outcome = await deps.service.login(view.client, {
+    username: form.username ?? '',
+    password: form.password ?? '',
+    remoteAddr: clientAddress(request),
+    userAgent: String(request.headers['user-agent'] ?? ''),
+  });
+  if (outcome.kind === 'throttled') return sendThrottled(reply, outcome.retryAfter);
+  const actions = formActionsOf(transaction);
+  if (outcome.kind === 'failed') {
+    const page = loginPage(context, {
+      username: form.username ?? '',
+      error: 'Invalid username or password.',
+    });
+    return sendPage(reply, 401, page, actions);
+  }
+  if (transaction.flow === 'code' && view.client.skipConsent)
+    return finish(transaction, outcome.loggedIn, 'skipped');
+  const login = deps.seal.sealLogin(step.blob, step.csrf, outcome.loggedIn);
+  const scopes = await deps.service.scopeDescriptions(view.client, transaction.scope);
+  const page = consentPage(context, { login, username: outcome.loggedIn.login, scopes });
+  return sendPage(reply, 200, page, actions);
+}
+
+/** Allow or Deny, with the logged-in proof of this transaction and browser. */
+async function consentStep(deps: InteractionDeps, reply: FastifyReply, step: Step, finish: Finish) {
+  const { form } = step;
+  const loggedIn = deps.seal.openLogin(form.login ?? null, step.blob, step.csrf);
+  if (!loggedIn || !(await deps.service.stillEnabled(loggedIn))) return sendExpired(reply);
+  if (form.decision !== 'allow' && form.decision !== 'deny') return sendExpired(reply);
+  return finish(step.transaction, loggedIn, form.decision === 'allow' ? 'allowed' : 'denied');
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../errors/domain-error.ts';
 import { clientAddress } from '../../http/client-address.ts';
-import { NO_CORS, refusePreflight } from '../authorize/authorize-routes.ts';
+import { PAGE_ROUTE, PREFLIGHT_ROUTE, refusePreflight } from '../authorize/authorize-routes.ts';
 import {
   checkCsrf,
   ensureCsrf,
@@ -11,7 +11,7 @@ import {
   readForm,
   sendLoginPage,
 } from '../authorize/interaction.ts';
-import { handlePageError, sendExpired, sendForbidden, sendThrottled } from '../authorize/page-errors.ts';
+import { sendExpired, sendForbidden, sendThrottled } from '../authorize/page-errors.ts';
 import { deviceCodePage, deviceDonePage } from '../authorize/pages/device-pages.ts';
 import { sendPage } from '../authorize/pages/layout.ts';
 import type { DeviceTransaction } from '../authorize/transaction.ts';
@@ -33,7 +33,7 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRoutesOp
   const { interaction } = options;
   const action = interaction.actions.device;
 
-  app.get('/oauth2/device', { config: NO_CORS, errorHandler: handlePageError }, async (request, reply) => {
+  app.get('/oauth2/device', PAGE_ROUTE, async (request, reply) => {
     const csrf = ensureCsrf(interaction, request, reply);
     const given = (request.query as Record<string, unknown>).user_code;
     const typed = typeof given === 'string' ? given.slice(0, 32) : '';
@@ -42,7 +42,7 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRoutesOp
     return sendPage(reply, 200, deviceCodePage({ action, csrf, userCode }));
   });
 
-  app.post('/oauth2/device', { config: NO_CORS, errorHandler: handlePageError }, async (request, reply) => {
+  app.post('/oauth2/device', PAGE_ROUTE, async (request, reply) => {
     const form = readForm(request.body);
     if (form.step === 'code') return enterCode(interaction, request, reply, form);
     return handleInteraction(
@@ -68,7 +68,7 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRoutesOp
     );
   });
 
-  app.options('/oauth2/device', { config: NO_CORS }, async (_request, reply) => refusePreflight(reply));
+  app.options('/oauth2/device', PREFLIGHT_ROUTE, async (_request, reply) => refusePreflight(reply));
 }
 
 async function enterCode(
