@@ -165,3 +165,20 @@ await describeEachDialect(
     });
   },
 );
+
+await describeEachDialect(
+  'OAuth authorization endpoint under a path prefix',
+  { config: { ...AUTHORIZE_TEST_CONFIG, http: { ...AUTHORIZE_TEST_CONFIG.http, path_prefix: '/api/auth' } } },
+  ({ server }) => {
+    test('§5 the form, the cookie path and iss follow http.path_prefix', async () => {
+      const client = await insertClient(server());
+      const page = session(server());
+      const login = await page.get(`/api/auth/oauth2/authorize?${authorizeQuery(client)}`);
+      assert.equal(login.status, 200, login.text);
+      assert.match(login.text, /<form method="post" action="\/api\/auth\/oauth2\/authorize">/);
+      assert.match(login.headers.getSetCookie().join('\n'), /; Path=\/api\/auth\/oauth2\/;/);
+      const error = await page.get(`/api/auth/oauth2/authorize?${authorizeQuery(client, { scope: 'nope' })}`);
+      assert.equal(redirectParams(error.location).get('iss'), `${server().origin}/api/auth`);
+    });
+  },
+);
