@@ -1,9 +1,7 @@
 import formBody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Container } from '../container.ts';
-import { buildAuthorizePages } from './authorize/authorize-pages.ts';
-import { authorizeRoutes } from './authorize/authorize-routes.ts';
-import { deviceRoutes } from './device/device-routes.ts';
+import { registerAuthorizePages } from './authorize/authorize-pages.ts';
 import { handleOAuthError } from './oauth-error.ts';
 
 /**
@@ -14,10 +12,8 @@ import { handleOAuthError } from './oauth-error.ts';
 export function oauthRoutes(container: Container): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     await app.register(formBody, { bodyLimit: 64 * 1024 });
+    await registerAuthorizePages(app, container);
     app.setErrorHandler(handleOAuthError);
     void container;
-    const pages = buildAuthorizePages(container);
-    await app.register(authorizeRoutes, pages);
-    await app.register(deviceRoutes, pages);
   };
 }

@@ -1,5 +1,7 @@
+import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../container.ts';
-import type { AuthorizeRoutesOptions } from './authorize-routes.ts';
+import { deviceRoutes } from '../device/device-routes.ts';
+import { type AuthorizeRoutesOptions, authorizeRoutes } from './authorize-routes.ts';
 import { AuthorizeService } from './authorize-service.ts';
 import { BlobSigner } from './signed-blob.ts';
 import { TransactionSeal } from './transaction.ts';
@@ -31,4 +33,11 @@ export function buildAuthorizePages(container: Container): AuthorizeRoutesOption
     validation: { clients: oauth.repositories.clients, scopeCatalog: oauth.scopeCatalog },
     issuer: () => oauth.issuer.value,
   };
+}
+
+/** GET/POST /oauth2/authorize and /oauth2/device, in the /oauth2 plugin (oauth-routes.ts). */
+export async function registerAuthorizePages(app: FastifyInstance, container: Container): Promise<void> {
+  const pages = buildAuthorizePages(container);
+  await app.register(authorizeRoutes, pages);
+  await app.register(deviceRoutes, pages);
 }
