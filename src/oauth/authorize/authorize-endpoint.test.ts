@@ -6,6 +6,7 @@ import {
   AUTHORIZE_TEST_CONFIG,
   authorizeQuery,
   insertClient,
+  type PageResponse,
   PageSession,
   redirectParams,
 } from '../../testing/oauth-authorize-fixtures.ts';
@@ -15,10 +16,16 @@ function session(server: TestServer): PageSession {
   return new PageSession(server, { 'X-Forwarded-For': newAddress() });
 }
 
-function assertErrorPage(result: { status: number; location: string | null; text: string }, message: RegExp) {
+function assertErrorPage(result: PageResponse, message: RegExp) {
   assert.equal(result.status, 400, result.text);
   assert.equal(result.location, null, 'never redirected to an unverified URI');
   assert.match(result.text, message);
+  assert.equal(result.headers.get('x-frame-options'), 'DENY');
+  assert.equal(result.headers.get('cache-control'), 'no-store');
+  assert.match(
+    result.headers.get('content-security-policy') ?? '',
+    /^default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'/,
+  );
 }
 
 await describeEachDialect(
