@@ -213,6 +213,8 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     tokenCheck,
     loginGate,
     audit,
+    /** The password check of POST /0.1/token, shared by the OAuth login page. */
+    authenticator,
     /** Starts what runs in the background: the revocation feed, then the expiry job. */
     startBackground: async (options: { expiryJob: boolean } = { expiryJob: true }) => {
       await feed.start({ onRevoked: (uuids) => cache.evictSessions(uuids), onReset: () => cache.flush() });

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
  * logger's `time`); values are JSON-escaped, so CR/LF in a login cannot forge a line. Entries
  * carry ids and logins, never a password, token, refresh token or Authorization value.
  */
-export type AuditEntry = AuthenticationEntry | AuthorizationEntry | AdminChangeEntry;
+export type AuditEntry = AuthenticationEntry | AuthorizationEntry | AdminChangeEntry | OAuthConsentEntry;
 
 interface Common {
   /** Who acted: the login name tried (authentication) or the token's auth_id; null when unknown. */
@@ -51,6 +51,17 @@ export interface AdminChangeEntry extends Common {
   /** The path parameters (ids), which name what changed. */
   target: Record<string, string>;
   tenant_uuid: string | null;
+}
+
+/** A user's answer on the OAuth consent page (issue #6 §5), or its skipping for a first-party client. */
+export interface OAuthConsentEntry extends Common {
+  event: 'oauth_consent';
+  outcome: 'allowed' | 'denied' | 'skipped';
+  flow: 'authorization_code' | 'device_code';
+  client_id: string;
+  user_uuid: string;
+  /** The scopes granted or refused, space-separated. */
+  scope: string;
 }
 
 export class AuditLog {

@@ -1,6 +1,7 @@
 import formBody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Container } from '../container.ts';
+import { registerAuthorizePages } from './authorize/authorize-pages.ts';
 import { handleOAuthError } from './oauth-error.ts';
 
 /**
@@ -11,6 +12,7 @@ import { handleOAuthError } from './oauth-error.ts';
 export function oauthRoutes(container: Container): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     await app.register(formBody, { bodyLimit: 64 * 1024 });
+    await registerAuthorizePages(app, container);
     app.setErrorHandler(handleOAuthError);
     void container;
   };

@@ -2,6 +2,7 @@ import type { Config } from '../config/config-schema.ts';
 import type { Db } from '../storage/database.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
 import type { SessionRevoker } from '../tokens/session-revoker.ts';
+import { deriveTransactionKey } from './authorize/signed-blob.ts';
 import { OAuthClientRepository } from './clients/oauth-client-repository.ts';
 import { OAuthClientService } from './clients/oauth-client-service.ts';
 import { AuthorizationCodeRepository } from './codes/authorization-code-repository.ts';
@@ -57,6 +58,8 @@ export function buildOAuthServices(deps: OAuthServiceDeps) {
       now: deps.now,
     }),
     scopeService: new OAuthScopeService({ scopes, tenants: deps.tenants, configured: config.oauth.scopes }),
+    /** Signs the hidden fields of the login and consent pages (authorize/transaction.ts). */
+    transactionKey: deriveTransactionKey(config),
   };
 }
 
