@@ -16,6 +16,7 @@ import { RouteMethods } from './http/method-not-allowed.ts';
 import { buildRequestRules, repeatedSingleValuedHeader } from './http/request-rules.ts';
 import { registerValidators } from './http/validators.ts';
 import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
+import { directDpop } from './oauth/dpop/dpop-request.ts';
 import { oauthRoutes } from './oauth/oauth-routes.ts';
 import { passwordResetRoutes } from './password-reset/password-reset-routes.ts';
 import { policyAssociationRoutes } from './policies/policy-association-routes.ts';
@@ -97,7 +98,11 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   });
   app.addHook(
     'preValidation',
-    buildAuthHook({ tokenCheck: container.tokenCheck, ...container.repositories }),
+    buildAuthHook({
+      tokenCheck: container.tokenCheck,
+      ...container.repositories,
+      dpopOf: (request) => directDpop(request, config.oauth.issuer),
+    }),
   );
   registerAuditHook(app, container.audit);
 

@@ -2,6 +2,7 @@ import formBody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Container } from '../container.ts';
 import { handleOAuthError } from './oauth-error.ts';
+import { oidcRoutes } from './oidc/oidc-routes.ts';
 
 /**
  * The OAuth 2.1 / OpenID Connect endpoints, outside wazo's /0.1 prefix: /oauth2/* and
@@ -12,6 +13,10 @@ export function oauthRoutes(container: Container): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     await app.register(formBody, { bodyLimit: 64 * 1024 });
     app.setErrorHandler(handleOAuthError);
-    void container;
+    await app.register(oidcRoutes, {
+      keyring: container.oauth.keyring,
+      userinfo: container.oauth.userinfo,
+      configuredIssuer: container.config.oauth.issuer,
+    });
   };
 }

@@ -1,11 +1,17 @@
 import type { Config } from '../config/config-schema.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../storage/database.ts';
+import type { TokenCheckService } from '../tokens/token-check-service.ts';
+import type { UserRepository } from '../users/user-repository.ts';
 import { OAuthClientRepository } from './clients/oauth-client-repository.ts';
 import { AuthorizationCodeRepository } from './codes/authorization-code-repository.ts';
 import { DeviceCodeRepository } from './codes/device-code-repository.ts';
 import { JtiReplayCache } from './dpop/dpop-proof.ts';
 import { Issuer } from './issuer.ts';
 import type { IdTokenSigner } from './oidc/id-token-signer.ts';
+import { Keyring } from './oidc/keyring.ts';
+import { SigningKeyRepository } from './oidc/signing-key-repository.ts';
+import { UserinfoService } from './oidc/userinfo-service.ts';
 import { OAuthScopeRepository } from './scopes/oauth-scope-repository.ts';
 import { ScopeCatalog } from './scopes/scope-catalog.ts';
 
@@ -13,7 +19,16 @@ export interface OAuthServiceDeps {
   config: Readonly<Config>;
   db: Db;
   now: () => number;
+  /** Seals the private halves of the ID-token signing keys (oauth.signing_key_encryption_key). */
+  signingKeyBox: SecretBox;
+  /** Shared with the token check, so a proof is accepted once per instance whatever it is shown to. */
+  dpopReplay?: JtiReplayCache;
+  tokenCheck: TokenCheckService;
+  users: UserRepository;
 }
+
+/** The longest access-token lifetime a client may have, so the longest an ID token may live. */
+const MAX_ID_TOKEN_LIFETIME_SECONDS = 86_400;
 
 /**
  * Everything of the OAuth 2.1 / OpenID Connect interface (issue #6), built once by the container.
@@ -23,6 +38,7 @@ export function buildOAuthServices(deps: OAuthServiceDeps) {
   const { config, db } = deps;
   const clients = new OAuthClientRepository(db);
   const scopes = new OAuthScopeRepository(db);
+  const keyring = buildKeyring(deps);
   return {
     config: config.oauth,
     issuer: new Issuer(config.oauth.issuer, config.http.path_prefix),
@@ -34,10 +50,26 @@ export function buildOAuthServices(deps: OAuthServiceDeps) {
     },
     scopeCatalog: new ScopeCatalog(scopes, config.oauth.scopes),
     /** DPoP proof ids seen by this instance (RFC 9449 §11.1). */
-    dpopReplay: new JtiReplayCache(),
-    /** Set by the OIDC keyring; null until it exists. */
-    idTokenSigner: null as IdTokenSigner | null,
+    dpopReplay: deps.dpopReplay ?? new JtiReplayCache(),
+    /** The OpenID Connect signing keys: signer of ID tokens, source of the JWKS. */
+    keyring,
+    idTokenSigner: keyring as IdTokenSigner,
+    userinfo: new UserinfoService({ tokenCheck: deps.tokenCheck, users: deps.users }),
   };
+}
+
+function buildKeyring(deps: OAuthServiceDeps): Keyring {
+  const { oauth } = deps.config;
+  return new Keyring({
+    keys: new SigningKeyRepository(deps.db),
+    box: deps.signingKeyBox,
+    now: deps.now,
+    settings: {
+      lifetimeMs: oauth.signing_key_lifetime_seconds * 1000,
+      prepublishMs: oauth.signing_key_prepublish_seconds * 1000,
+      maxTokenLifetimeMs: MAX_ID_TOKEN_LIFETIME_SECONDS * 1000,
+    },
+  });
 }
 
 export type OAuthServices = ReturnType<typeof buildOAuthServices>;

@@ -203,7 +203,13 @@ const COLUMNS: { [T in keyof DatabaseSchema]: Record<keyof DatabaseSchema[T], tr
 
 const TEN_YEARS_MS = 315_360_000 * 1000;
 /** Every migration, in order: what a fresh database gets. */
-const ALL_MIGRATIONS = ['0001-initial', '0002-tenant-details', '0003-login-failures', '0005-oauth'];
+const ALL_MIGRATIONS = [
+  '0001-initial',
+  '0002-tenant-details',
+  '0003-login-failures',
+  '0005-oauth',
+  '0006-signing-key-slot',
+];
 
 /** A fresh database of the dialect, migrated or not; always disposed. */
 async function withDatabase(

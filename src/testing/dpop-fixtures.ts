@@ -3,8 +3,10 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT }
 import { accessTokenHash } from '../oauth/dpop/dpop-proof.ts';
 
 /** A client's DPoP key pair (RFC 9449), as a test holds it. */
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
 export interface DpopKey {
-  privateKey: CryptoKey;
+  privateKey: PrivateKey;
   publicJwk: JWK;
   privateJwk: JWK;
   /** RFC 7638 thumbprint: what a bound token's cnf.jkt names. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { SignJWT } from 'jose';
+import { type JWK, SignJWT } from 'jose';
 import { dpopProof, newDpopKey, unsignedJwt } from '../../testing/dpop-fixtures.ts';
 import { accessTokenHash, DpopProofError, JtiReplayCache, verifyDpopProof } from './dpop-proof.ts';
 
@@ -56,7 +56,8 @@ describe('§7 RFC 9449 DPoP proof verification', () => {
       .setProtectedHeader({
         alg: 'HS256',
         typ: 'dpop+jwt',
-        jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') },
+        // A symmetric key in the header: the type forbids it, which is what the verifier must also do.
+        jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } as JWK,
       })
       .sign(secret);
     await refused(hs256);

@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import { SecretBox } from '../../crypto/secret-box.ts';
+import { describeEachDialect } from '../../testing/dialect-suite.ts';
+import { postgresUnavailableReason } from '../../testing/test-databases.ts';
+import { startTestServer, type TestServer } from '../../testing/test-server.ts';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const LIFETIME_S = 4 * 3600;
+const PREPUBLISH_S = 3600;
+const config = {
+  oauth: { signing_key_lifetime_seconds: LIFETIME_S, signing_key_prepublish_seconds: PREPUBLISH_S },
+};
+
+async function getJwks(
+  server: TestServer,
+): Promise<{ status: number; headers: Headers; jwks: JSONWebKeySet }> {
+  const response = await fetch(`${server.origin}/oauth2/jwks`);
+  return {
+    status: response.status,
+    headers: response.headers,
+    jwks: (await response.json()) as JSONWebKeySet,
+  };
+}
+
+async function servedKids(server: TestServer): Promise<string[]> {
+  return (await getJwks(server)).jwks.keys.map((k) => String(k.kid)).sort();
+}
+
+async function rows(server: TestServer) {
+  return server.container.storage.db
+    .selectFrom('auth_oauth_signing_key')
+    .selectAll()
+    .orderBy('active_from_ms')
+    .execute();
+}
+
+function clockOf(server: TestServer) {
+  if (!server.clock) throw new Error('manual clock expected');
+  return server.clock;
+}
+
+function sign(server: TestServer, claims: Record<string, unknown> = {}): Promise<string> {
+  const nowS = Math.floor(server.container.clock.now() / 1000);
+  return server.container.oauth.keyring.sign({
+    iss: 'https://issuer.test',
+    sub: 'u',
+    iat: nowS,
+    exp: nowS + 300,
+    ...claims,
+  });
+}
+
+/** Verifies with the JWKS the server serves now, at the server's time. */
+async function verifyWithServedJwks(server: TestServer, jwt: string) {
+  const keys = createLocalJWKSet((await getJwks(server)).jwks);
+  return jwtVerify(jwt, keys, { currentDate: new Date(server.container.clock.now()) });
+}
+
+await describeEachDialect(
+  '§8 OpenID Connect signing keys and JWKS',
+  { manualClock: true, config },
+  ({ server }) => {
+    test('GET /oauth2/jwks publishes an ES256 public key, cacheable for five minutes', async () => {
+      const { status, headers, jwks } = await getJwks(server());
+      assert.equal(status, 200);
+      assert.equal(headers.get('cache-control'), 'public, max-age=300');
+      assert.equal(headers.get('pragma'), null);
+      assert.ok(jwks.keys.length >= 1);
+      for (const key of jwks.keys) {
+        assert.equal(key.kty, 'EC');
+        assert.equal(key.crv, 'P-256');
+        assert.equal(key.alg, 'ES256');
+        assert.equal(key.use, 'sig');
+        assert.equal(typeof key.kid, 'string');
+        assert.equal('d' in key, false, 'no private member is published');
+      }
+    });
+
+    test('ID tokens are compact JWS with alg ES256, kid and typ JWT, verifiable with the served JWKS', async () => {
+      const s = server();
+      const jwt = await sign(s, { aud: 'client-1' });
+      const header = decodeProtectedHeader(jwt);
+      assert.equal(header.alg, 'ES256');
+      assert.equal(header.typ, 'JWT');
+      assert.ok((await servedKids(s)).includes(String(header.kid)));
+      const { payload } = await verifyWithServedJwks(s, jwt);
+      assert.equal(payload.aud, 'client-1');
+      assert.equal(s.container.oauth.idTokenSigner, s.container.oauth.keyring);
+      assert.equal(s.container.oauth.idTokenSigner.algorithm, 'ES256');
+    });
+
+    test('an ID token may not outlive the retention of its key (exp beyond a day is refused)', async () => {
+      const s = server();
+      const nowS = Math.floor(s.container.clock.now() / 1000);
+      await assert.rejects(sign(s, { exp: nowS + 86_400 + 60 }));
+    });
+
+    test('§1.3 the private key is stored sealed with the server key, never in clear', async () => {
+      const s = server();
+      await sign(s);
+      const [row] = await rows(s);
+      assert.ok(row);
+      const publicJwk = JSON.parse(row.public_jwk) as Record<string, unknown>;
+      assert.equal('d' in publicJwk, false);
+      assert.match(row.private_jwk_ciphertext, /^v1\./);
+      assert.doesNotMatch(row.private_jwk_ciphertext, /"d"|"kty"|P-256/);
+      const key = Buffer.from(
+        readFileSync(join(s.database.dataDir, 'signing-key.key'), 'utf8').trim(),
+        'base64',
+      );
+      const opened = new SecretBox(key).open(row.private_jwk_ciphertext, `oidc-signing-key:${row.kid}`);
+      assert.ok(opened, 'sealed with the data-directory key, bound to its kid');
+      const d = String((JSON.parse(opened) as Record<string, unknown>).d);
+      assert.ok(d.length > 20);
+      assert.equal(row.private_jwk_ciphertext.includes(d), false);
+      assert.equal(new SecretBox(key).open(row.private_jwk_ciphertext, 'oidc-signing-key:another-kid'), null);
+    });
+  },
+);
+
+await describeEachDialect('§8 signing key rotation', { manualClock: true, config }, ({ server }) => {
+  test('the successor is published prepublish ahead, signs from its active_from, and the old key stays until retire_after', async () => {
+    const s = server();
+    const clock = clockOf(s);
+    // Lives almost a day: it must still verify after its key stopped signing.
+    const first = await sign(s, { exp: Math.floor(clock.now() / 1000) + 23 * 3600 });
+    const [k1] = await rows(s);
+    assert.ok(k1);
+    assert.equal(decodeProtectedHeader(first).kid, k1.kid);
+    assert.ok(k1.active_from_ms <= clock.now());
+    const signingEnd = Number(k1.retire_after_ms) - DAY_MS;
+    assert.equal(signingEnd, k1.active_from_ms + LIFETIME_S * 1000);
+
+    clock.advance(signingEnd - PREPUBLISH_S * 1000 - clock.now() - 1000);
+    assert.deepEqual(await servedKids(s), [k1.kid], 'no successor before the pre-publication time');
+
+    clock.advance(2000);
+    const published = await servedKids(s);
+    assert.equal(published.length, 2, 'the successor is published');
+    const k2 = (await rows(s))[1];
+    assert.ok(k2);
+    assert.equal(k2.active_from_ms, signingEnd);
+    assert.equal(decodeProtectedHeader(await sign(s)).kid, k1.kid, 'published, not yet signing');
+
+    clock.advance(signingEnd - clock.now());
+    const byK2 = await sign(s);
+    assert.equal(decodeProtectedHeader(byK2).kid, k2.kid);
+    assert.deepEqual(await servedKids(s), [k1.kid, k2.kid].sort(), 'the old key is still published');
+    await verifyWithServedJwks(s, byK2);
+    await verifyWithServedJwks(s, first);
+
+    clock.advance(Number(k1.retire_after_ms) - clock.now() - 1000);
+    assert.ok((await servedKids(s)).includes(k1.kid), 'kept until retire_after');
+    clock.advance(2000);
+    const after = await servedKids(s);
+    assert.equal(after.includes(k1.kid), false, 'gone from the JWKS after retire_after');
+    assert.ok(after.includes(k2.kid));
+    assert.equal(
+      (await rows(s)).some((row) => row.kid === k1.kid),
+      false,
+      'and deleted',
+    );
+  });
+});
+
+await describeEachDialect(
+  '§8 signing key upkeep by the expiry job',
+  { manualClock: true, config },
+  ({ server }) => {
+    test('the expiry job creates, pre-publishes and retires keys when nobody signs', async () => {
+      const s = server();
+      const clock = clockOf(s);
+      await s.container.expiryJob.runOnce();
+      const [k1, ...others] = await rows(s);
+      assert.ok(k1);
+      assert.equal(others.length, 0);
+      const signingEnd = Number(k1.retire_after_ms) - DAY_MS;
+      clock.advance(signingEnd - PREPUBLISH_S * 1000 - clock.now() + 1000);
+      await s.container.expiryJob.runOnce();
+      assert.deepEqual(
+        (await rows(s)).map((row) => row.active_from_ms),
+        [k1.active_from_ms, signingEnd],
+      );
+      clock.advance(Number(k1.retire_after_ms) - clock.now());
+      await s.container.expiryJob.runOnce();
+      assert.equal(
+        (await rows(s)).some((row) => row.kid === k1.kid),
+        false,
+      );
+    });
+  },
+);
+
+const postgresSkip = await postgresUnavailableReason();
+
+describe('§8 two instances on one PostgreSQL', { skip: postgresSkip || false }, () => {
+  let a: TestServer;
+  let b: TestServer;
+  before(async () => {
+    a = await startTestServer('postgres', { manualClock: true, config });
+    b = await startTestServer('postgres', { manualClock: true, config, shareDatabaseWith: a });
+    // One time for both, as NTP keeps real instances within milliseconds.
+    clockOf(b).advance(a.container.clock.now() - b.container.clock.now());
+  });
+  after(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  test('racing instances create exactly one key, then exactly one successor', async () => {
+    await Promise.all([getJwks(a), getJwks(b), sign(a), sign(b), getJwks(a), getJwks(b)]);
+    const initial = await rows(a);
+    assert.equal(initial.length, 1);
+    const [k1] = initial;
+    assert.ok(k1);
+    const due = Number(k1.retire_after_ms) - DAY_MS - PREPUBLISH_S * 1000 + 1000 - a.container.clock.now();
+    clockOf(a).advance(due);
+    clockOf(b).advance(due);
+    await Promise.all([getJwks(a), getJwks(b), sign(a), sign(b), a.container.expiryJob.runOnce()]);
+    assert.equal((await rows(a)).length, 2, 'one successor');
+    assert.deepEqual(await servedKids(a), await servedKids(b));
+    // Signed on one instance, verified with the other's JWKS.
+    await verifyWithServedJwks(b, await sign(a));
+    await verifyWithServedJwks(a, await sign(b));
+  });
+});
