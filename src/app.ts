@@ -124,8 +124,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       servers: [{ url: prefix }],
       components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
     },
+    // The OAuth endpoints (/oauth2/, /.well-known/, outside the API prefix) are described by their
+    // discovery documents (RFC 8414, OIDC Discovery) and docs/oauth.md, not by wazo's api.yml.
     transform: ({ schema, url }) => ({
-      schema: schema as never,
+      schema: (isOAuthUrl(url, config.http.path_prefix) ? { ...schema, hide: true } : schema) as never,
       url: url.startsWith(prefix) ? url.slice(prefix.length) || '/' : url,
     }),
   });
@@ -135,6 +137,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     await app.register(oauthRoutes(container), { prefix: config.http.path_prefix });
   }
   return app;
+}
+
+function isOAuthUrl(url: string, pathPrefix: string): boolean {
+  return url.startsWith(`${pathPrefix}/oauth2/`) || url.startsWith(`${pathPrefix}/.well-known/`);
 }
 
 /** Every wazo-auth plugin Gatehouse serves, under the API prefix. */
