@@ -101,7 +101,7 @@ export function corsHeadersWithoutOrigin(cors: {
   if (!cors.allowedOrigins.includes('*')) return null;
   return {
     'access-control-allow-origin': '*',
-    'access-control-expose-headers': 'Wazo-Sessions-Revoked',
+    'access-control-expose-headers': 'Wazo-Sessions-Revoked, WWW-Authenticate',
     ...NO_STORE,
   };
 }
