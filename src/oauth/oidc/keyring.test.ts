@@ -228,4 +228,21 @@ describe('§8 two instances on one PostgreSQL', { skip: postgresSkip || false },
     await verifyWithServedJwks(b, await sign(a));
     await verifyWithServedJwks(a, await sign(b));
   });
+
+  test('an instance whose cache is fresh reads the keys again for an unknown kid', async () => {
+    const latest = (await rows(a)).at(-1);
+    assert.ok(latest);
+    const due = Number(latest.retire_after_ms) - DAY_MS - PREPUBLISH_S * 1000 - a.container.clock.now();
+    clockOf(a).advance(due - 1000);
+    clockOf(b).advance(due - 1000);
+    await getJwks(b);
+    clockOf(a).advance(2000);
+    clockOf(b).advance(2000);
+    const made = await servedKids(a);
+    const successor = (await rows(a)).at(-1);
+    assert.ok(successor && successor.kid !== latest.kid && made.includes(successor.kid));
+    const found = await b.container.oauth.keyring.publicKey(successor.kid);
+    assert.equal(found?.kid, successor.kid);
+    assert.equal(await b.container.oauth.keyring.publicKey('no-such-kid'), null);
+  });
 });
