@@ -246,3 +246,28 @@ describe('§8 two instances on one PostgreSQL', { skip: postgresSkip || false },
     assert.equal(await b.container.oauth.keyring.publicKey('no-such-kid'), null);
   });
 });
+
+describe('§8 instances given different signing-key encryption keys', { skip: postgresSkip || false }, () => {
+  let a: TestServer;
+  let b: TestServer;
+  const keyOf = (byte: number) => ({
+    oauth: { signing_key_encryption_key: Buffer.alloc(32, byte).toString('base64') },
+  });
+  before(async () => {
+    a = await startTestServer('postgres', { config: keyOf(1) });
+    b = await startTestServer('postgres', { config: keyOf(2), shareDatabaseWith: a });
+  });
+  after(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  test('the configured key seals the private keys; a misconfigured instance cannot sign and says why', async () => {
+    await sign(a);
+    await assert.rejects(
+      sign(b),
+      /cannot be opened: is oauth.signing_key_encryption_key the same everywhere/,
+    );
+    assert.deepEqual(await servedKids(b), await servedKids(a), 'it still publishes the same keys');
+  });
+});
