@@ -126,7 +126,12 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     config,
     db,
     now,
-    signingKeyBox: new SecretBox(serverKey(config, 'oauth.signing_key_encryption_key', SIGNING_KEY_KEY_FILE)),
+    signingKeyBox: new SecretBox(
+      serverKey(config.data_dir, config.oauth.signing_key_encryption_key, {
+        option: 'oauth.signing_key_encryption_key',
+        file: SIGNING_KEY_KEY_FILE,
+      }),
+    ),
     dpopReplay,
     tokenCheck,
     users,
@@ -149,7 +154,12 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     refreshTokens,
     revoker,
     events,
-    secretBox: new SecretBox(serverKey(config, 'refresh_tokens.encryption_key', REFRESH_TOKEN_KEY_FILE)),
+    secretBox: new SecretBox(
+      serverKey(config.data_dir, config.refresh_tokens.encryption_key, {
+        option: 'refresh_tokens.encryption_key',
+        file: REFRESH_TOKEN_KEY_FILE,
+      }),
+    ),
     reuseOnRelogin: config.refresh_tokens.reuse_on_relogin,
     now,
   });
@@ -346,17 +356,13 @@ function revocationFeed(
  * or one generated once into the data directory.
  */
 function serverKey(
-  config: Readonly<Config>,
-  option: 'refresh_tokens.encryption_key' | 'oauth.signing_key_encryption_key',
-  file: string,
+  dataDir: string,
+  configured: string | null,
+  names: { option: string; file: string },
 ): Buffer {
-  const configured =
-    option === 'refresh_tokens.encryption_key'
-      ? config.refresh_tokens.encryption_key
-      : config.oauth.signing_key_encryption_key;
   const encoded =
-    configured ?? readOrCreateSecret(config.data_dir, file, () => randomBytes(32).toString('base64'));
+    configured ?? readOrCreateSecret(dataDir, names.file, () => randomBytes(32).toString('base64'));
   const key = Buffer.from(encoded, 'base64');
-  if (key.length !== 32) throw new Error(`${option} must be the base64 of 32 bytes`);
+  if (key.length !== 32) throw new Error(`${names.option} must be the base64 of 32 bytes`);
   return key;
 }
