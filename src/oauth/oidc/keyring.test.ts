@@ -2,9 +2,19 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JSONWebKeySet,
+  type JWK,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { SecretBox } from '../../crypto/secret-box.ts';
 import { describeEachDialect } from '../../testing/dialect-suite.ts';
+import { unsignedJwt } from '../../testing/dpop-fixtures.ts';
 import { postgresUnavailableReason } from '../../testing/test-databases.ts';
 import { startTestServer, type TestServer } from '../../testing/test-server.ts';
 
@@ -92,6 +102,37 @@ await describeEachDialect(
       assert.equal(payload.aud, 'client-1');
       assert.equal(s.container.oauth.idTokenSigner, s.container.oauth.keyring);
       assert.equal(s.container.oauth.idTokenSigner.algorithm, 'ES256');
+    });
+
+    test('J1-J3 verifyIdToken: ES256 from this keyring only, iss exact; forgeries are refused', async () => {
+      const s = server();
+      const keyring = s.container.oauth.keyring;
+      const issuer = 'https://issuer.test';
+      const good = await sign(s, { aud: 'client-1' });
+      assert.equal((await keyring.verifyIdToken(good, { issuer, audience: 'client-1' })).sub, 'u');
+      await assert.rejects(keyring.verifyIdToken(good, { issuer: 'https://issuer.test/other' }));
+      await assert.rejects(keyring.verifyIdToken(good, { issuer, audience: 'client-2' }));
+
+      const kid = String(decodeProtectedHeader(good).kid);
+      const nowS = Math.floor(s.container.clock.now() / 1000);
+      const claims = { iss: issuer, sub: 'admin', iat: nowS, exp: nowS + 300 };
+      const forgeries: string[] = [unsignedJwt({ alg: 'none', typ: 'JWT', kid }, claims)];
+      // CVE-2015-9235: the published public key used as an HMAC secret.
+      const published = (await getJwks(s)).jwks.keys.find((k) => k.kid === kid) as JWK;
+      const secret = new TextEncoder().encode(JSON.stringify(published));
+      forgeries.push(await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid }).sign(secret));
+      // Another ES256 key under our kid, or announced in the jwk header (J2).
+      const attacker = await generateKeyPair('ES256', { extractable: true });
+      forgeries.push(
+        await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).sign(attacker.privateKey),
+      );
+      const jwk = await exportJWK(attacker.publicKey);
+      forgeries.push(
+        await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'ES256', kid: 'attacker', jwk })
+          .sign(attacker.privateKey),
+      );
+      for (const forged of forgeries) await assert.rejects(keyring.verifyIdToken(forged, { issuer }), forged);
     });
 
     test('an ID token may not outlive the retention of its key (exp beyond a day is refused)', async () => {

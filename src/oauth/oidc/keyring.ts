@@ -1,4 +1,13 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { IdTokenSigner } from './id-token-signer.ts';
 import {
@@ -70,6 +79,30 @@ export class Keyring implements IdTokenSigner {
     const cached = this.#cache && find(this.#cache.keys);
     if (cached) return cached.publicJwk;
     return find(await this.#reload(now))?.publicJwk ?? null;
+  }
+
+  /**
+   * Verifies an ID token this server signed (e.g. an `id_token_hint`), security.md J1–J3: ES256
+   * only, keys from this keyring only (never from `jku`/`x5u`/`jwk` headers), `iss` exact, 60 s
+   * of clock skew. Throws jose's error when it does not verify.
+   */
+  async verifyIdToken(jwt: string, options: { issuer: string; audience?: string }): Promise<JWTPayload> {
+    const { payload } = await jwtVerify(
+      jwt,
+      async (header) => {
+        const jwk = typeof header.kid === 'string' ? await this.publicKey(header.kid) : null;
+        if (jwk === null) throw new Error('unknown signing key');
+        return importJWK(jwk, ID_TOKEN_ALGORITHM);
+      },
+      {
+        algorithms: [ID_TOKEN_ALGORITHM],
+        issuer: options.issuer,
+        clockTolerance: 60,
+        currentDate: new Date(this.#deps.now()),
+        ...(options.audience === undefined ? {} : { audience: options.audience }),
+      },
+    );
+    return payload;
   }
 
   /** Creates the keys the schedule asks for and deletes retired ones (the expiry job calls it). */
