@@ -172,9 +172,10 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     intervalSeconds: config.token_cleanup_interval,
     batchSize: config.token_cleanup_batch_size,
     purgeOthers: async (batchSize) => {
+      const purged = await loginGate.purgeExpired(batchSize);
       // Also where ID-token signing keys are pre-published and retired when nobody signs or reads the JWKS.
       if (config.oauth.enabled) await oauth.keyring.maintain();
-      return loginGate.purgeExpired(batchSize);
+      return purged;
     },
   });
   const tokenService = new TokenService({
