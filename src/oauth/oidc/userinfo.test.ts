@@ -135,6 +135,11 @@ await describeEachDialect('§8 OpenID Connect UserInfo endpoint (Core §5.3)', {
     const inUrl = await userinfo(s, {}, { query: `?access_token=${token}` });
     assert.equal(inUrl.status, 400);
     assert.equal(inUrl.body.error, 'invalid_request');
+    assert.equal(
+      s.logs.some((line) => line.includes(token)),
+      false,
+      'the access log shows the token redacted, as wazo-auth does',
+    );
   });
 
   test('RFC 9449 §7: a bound token needs the DPoP scheme and a proof for this request', async () => {
