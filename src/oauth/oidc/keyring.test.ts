@@ -54,6 +54,18 @@ function clockOf(server: TestServer) {
   return server.clock;
 }
 
+/**
+ * Moves the clock just past the start of the next slot of the key grid: the first key made then
+ * has a whole lifetime ahead of it, whatever the wall-clock time the tests run at.
+ */
+function toSlotStart(...servers: TestServer[]): void {
+  const lifetimeMs = LIFETIME_S * 1000;
+  for (const server of servers) {
+    const now = server.container.clock.now();
+    clockOf(server).advance(lifetimeMs - (now % lifetimeMs) + 1000);
+  }
+}
+
 function sign(server: TestServer, claims: Record<string, unknown> = {}): Promise<string> {
   const nowS = Math.floor(server.container.clock.now() / 1000);
   return server.container.oauth.keyring.sign({
@@ -168,6 +180,7 @@ await describeEachDialect('§8 signing key rotation', { manualClock: true, confi
   test('the successor is published prepublish ahead, signs from its active_from, and the old key stays until retire_after', async () => {
     const s = server();
     const clock = clockOf(s);
+    toSlotStart(s);
     // Lives almost a day: it must still verify after its key stopped signing.
     const first = await sign(s, { exp: Math.floor(clock.now() / 1000) + 23 * 3600 });
     const [k1] = await rows(s);
@@ -216,6 +229,7 @@ await describeEachDialect(
     test('the expiry job creates, pre-publishes and retires keys when nobody signs', async () => {
       const s = server();
       const clock = clockOf(s);
+      toSlotStart(s);
       await s.container.expiryJob.runOnce();
       const [k1, ...others] = await rows(s);
       assert.ok(k1);
@@ -247,6 +261,7 @@ describe('§8 two instances on one PostgreSQL', { skip: postgresSkip || false },
     b = await startTestServer('postgres', { manualClock: true, config, shareDatabaseWith: a });
     // One time for both, as NTP keeps real instances within milliseconds.
     clockOf(b).advance(a.container.clock.now() - b.container.clock.now());
+    toSlotStart(a, b);
   });
   after(async () => {
     await b?.close();
