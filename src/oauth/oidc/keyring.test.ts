@@ -17,6 +17,7 @@ import { describeEachDialect } from '../../testing/dialect-suite.ts';
 import { unsignedJwt } from '../../testing/dpop-fixtures.ts';
 import { postgresUnavailableReason } from '../../testing/test-databases.ts';
 import { startTestServer, type TestServer } from '../../testing/test-server.ts';
+import { SigningKeyRepository } from './signing-key-repository.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -145,6 +146,29 @@ await describeEachDialect(
           .sign(attacker.privateKey),
       );
       for (const forged of forgeries) await assert.rejects(keyring.verifyIdToken(forged, { issuer }), forged);
+    });
+
+    test('one key per slot: a second insert for the same active_from does nothing', async () => {
+      const repository = new SigningKeyRepository(server().container.storage.db);
+      const slot = 42_000;
+      const key = (kid: string) => ({
+        kid,
+        alg: 'ES256',
+        publicJwk: { kty: 'EC', kid },
+        privateJwkCiphertext: 'v1.x.y.z',
+        createdAtMs: 1,
+        activeFromMs: slot,
+        retireAfterMs: 2,
+      });
+      assert.equal(await repository.insertIfSlotFree(key('slot-winner')), true);
+      assert.equal(await repository.insertIfSlotFree(key('slot-loser')), false);
+      const kids = (await repository.list()).filter((k) => k.activeFromMs === slot).map((k) => k.kid);
+      assert.deepEqual(kids, ['slot-winner']);
+      assert.ok((await repository.deleteRetired(3)) >= 1, 'retired rows are deleted');
+      assert.equal(
+        (await repository.list()).some((k) => k.activeFromMs === slot),
+        false,
+      );
     });
 
     test('an ID token may not outlive the retention of its key (exp beyond a day is refused)', async () => {
