@@ -16,6 +16,7 @@ import { RouteMethods } from './http/method-not-allowed.ts';
 import { buildRequestRules, repeatedSingleValuedHeader } from './http/request-rules.ts';
 import { registerValidators } from './http/validators.ts';
 import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
+import { directDpop } from './oauth/dpop/dpop-request.ts';
 import { oauthAdminRoutes } from './oauth/oauth-admin-routes.ts';
 import { oauthRoutes } from './oauth/oauth-routes.ts';
 import { passwordResetRoutes } from './password-reset/password-reset-routes.ts';
@@ -98,7 +99,11 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   });
   app.addHook(
     'preValidation',
-    buildAuthHook({ tokenCheck: container.tokenCheck, ...container.repositories }),
+    buildAuthHook({
+      tokenCheck: container.tokenCheck,
+      ...container.repositories,
+      dpopOf: (request) => directDpop(request, config.oauth.issuer),
+    }),
   );
   registerAuditHook(app, container.audit);
 
@@ -120,8 +125,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       servers: [{ url: prefix }],
       components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
     },
+    // The OAuth endpoints (/oauth2/, /.well-known/, outside the API prefix) are described by their
+    // discovery documents (RFC 8414, OIDC Discovery) and docs/oauth.md, not by wazo's api.yml.
     transform: ({ schema, url }) => ({
-      schema: schema as never,
+      schema: (isOAuthUrl(url, config.http.path_prefix) ? { ...schema, hide: true } : schema) as never,
       url: url.startsWith(prefix) ? url.slice(prefix.length) || '/' : url,
     }),
   });
@@ -131,6 +138,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     await app.register(oauthRoutes(container), { prefix: config.http.path_prefix });
   }
   return app;
+}
+
+function isOAuthUrl(url: string, pathPrefix: string): boolean {
+  return url.startsWith(`${pathPrefix}/oauth2/`) || url.startsWith(`${pathPrefix}/.well-known/`);
 }
 
 /** Every wazo-auth plugin Gatehouse serves, under the API prefix. */

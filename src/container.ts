@@ -17,6 +17,7 @@ import { GroupRepository } from './groups/group-repository.ts';
 import { buildLoggerOptions } from './logging/logger-options.ts';
 import { buildMailServices } from './mail/mail-services.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { JtiReplayCache } from './oauth/dpop/dpop-proof.ts';
 import { buildOAuthServices } from './oauth/oauth-services.ts';
 import { PolicyRepository } from './policies/policy-repository.ts';
 import { buildGroupPolicyServices } from './policies/policy-services.ts';
@@ -52,6 +53,7 @@ export interface ContainerOptions {
 }
 
 const REFRESH_TOKEN_KEY_FILE = 'refresh-token.key';
+const SIGNING_KEY_KEY_FILE = 'signing-key.key';
 
 /**
  * The composition root: the only place that constructs repositories and services. Everything
@@ -108,6 +110,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
   });
   const loginGate = buildLoginGate(config, db, events, log, now);
   const tokensOnFreshConnection = new TokenRepository(storage.freshDb, writes);
+  const dpopReplay = new JtiReplayCache();
   const tokenCheck = new TokenCheckService({
     tokens,
     tokensOnFreshConnection,
@@ -117,6 +120,23 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     cache,
     feed,
     now,
+    dpop: { replay: dpopReplay, maxAgeSeconds: config.oauth.dpop_proof_max_age_seconds },
+  });
+  const oauth = buildOAuthServices({
+    config,
+    db,
+    now,
+    signingKeyBox: new SecretBox(
+      serverKey(config.data_dir, config.oauth.signing_key_encryption_key, {
+        option: 'oauth.signing_key_encryption_key',
+        file: SIGNING_KEY_KEY_FILE,
+      }),
+    ),
+    dpopReplay,
+    tokenCheck,
+    users,
+    revoker,
+    tenants,
   });
   const audit = new AuditLog(log);
   const authenticator = new Authenticator({
@@ -136,7 +156,12 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     refreshTokens,
     revoker,
     events,
-    secretBox: new SecretBox(refreshTokenKey(config)),
+    secretBox: new SecretBox(
+      serverKey(config.data_dir, config.refresh_tokens.encryption_key, {
+        option: 'refresh_tokens.encryption_key',
+        file: REFRESH_TOKEN_KEY_FILE,
+      }),
+    ),
     reuseOnRelogin: config.refresh_tokens.reuse_on_relogin,
     now,
   });
@@ -148,7 +173,12 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     now,
     intervalSeconds: config.token_cleanup_interval,
     batchSize: config.token_cleanup_batch_size,
-    purgeOthers: (batchSize) => loginGate.purgeExpired(batchSize),
+    purgeOthers: async (batchSize) => {
+      const purged = await loginGate.purgeExpired(batchSize);
+      // Also where ID-token signing keys are pre-published and retired when nobody signs or reads the JWKS.
+      if (config.oauth.enabled) await oauth.keyring.maintain();
+      return purged;
+    },
   });
   const tokenService = new TokenService({
     authenticator,
@@ -228,7 +258,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       await storage.close();
     },
     tokenService,
-    oauth: buildOAuthServices({ config, db, now, revoker, tenants }),
+    oauth,
     ...mail,
     ...buildGroupPolicyServices({ groups, policies, users, tenants }),
     refreshTokenService: new RefreshTokenService({ refreshTokens, users, tenants, revoker, events }),
@@ -326,12 +356,18 @@ function revocationFeed(
   });
 }
 
-/** The configured key, or one generated once into the data directory (decision D2). */
-function refreshTokenKey(config: Readonly<Config>): Buffer {
+/**
+ * A server key (refresh tokens, decision D2; ID-token signing keys, issue #6): the configured one,
+ * or one generated once into the data directory.
+ */
+function serverKey(
+  dataDir: string,
+  configured: string | null,
+  names: { option: string; file: string },
+): Buffer {
   const encoded =
-    config.refresh_tokens.encryption_key ??
-    readOrCreateSecret(config.data_dir, REFRESH_TOKEN_KEY_FILE, () => randomBytes(32).toString('base64'));
+    configured ?? readOrCreateSecret(dataDir, names.file, () => randomBytes(32).toString('base64'));
   const key = Buffer.from(encoded, 'base64');
-  if (key.length !== 32) throw new Error('refresh_tokens.encryption_key must be the base64 of 32 bytes');
+  if (key.length !== 32) throw new Error(`${names.option} must be the base64 of 32 bytes`);
   return key;
 }

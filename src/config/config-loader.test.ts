@@ -44,6 +44,7 @@ const PATTERN_SAMPLES: Record<string, string> = {
   database_url: 'postgres://gatehouse@db.example/gatehouse',
   'http.path_prefix': '/api/auth',
   'amqp.uri': 'amqps://bus:pw@rabbit.example:5671/wazo',
+  'oauth.issuer': 'https://auth.example.com/gatehouse',
 };
 
 /** A valid value for the leaf that differs from its default, so setting it is observable. */

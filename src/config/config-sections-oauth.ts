@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Secret } from './config-sections-core.ts';
 
 /** The OAuth 2.1 / OpenID Connect interface (issue #6); see docs/oauth.md. */
 
@@ -84,6 +85,11 @@ export const OAuthConfig = Type.Object(
       default: DAY,
       description: 'A new signing key is published in the JWKS this long before it signs anything.',
     }),
+    signing_key_encryption_key: Secret(
+      'Base64 of 32 bytes: the AES-256-GCM key protecting the private halves of the ID-token signing ' +
+        'keys in the database. When unset, a key is generated into <data_dir>/signing-key.key. Every ' +
+        'instance on one PostgreSQL needs the same key.',
+    ),
     dpop_proof_max_age_seconds: Type.Integer({
       minimum: 1,
       maximum: 600,

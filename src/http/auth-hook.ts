@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
 import { isUuid } from '../tokens/token.ts';
-import type { TokenCheckService, ValidToken } from '../tokens/token-check-service.ts';
+import type { DpopPresentation, TokenCheckService, ValidToken } from '../tokens/token-check-service.ts';
 import type { UserRepository } from '../users/user-repository.ts';
 import type { AuthContext } from './auth-context.ts';
 
@@ -10,6 +10,8 @@ export interface AuthHookDeps {
   tokenCheck: TokenCheckService;
   users: UserRepository;
   tenants: TenantRepository;
+  /** The `DPoP` proof of the request, for DPoP-bound tokens (RFC 9449 §7: such a token is no bearer token). */
+  dpopOf?: (request: FastifyRequest) => DpopPresentation | undefined;
 }
 
 /**
@@ -22,7 +24,10 @@ export function buildAuthHook(deps: AuthHookDeps) {
     const template = request.routeOptions.config.acl;
     if (!template) return;
     const required = renderRequiredAcl(template, request.params as Record<string, string>);
-    const token = await deps.tokenCheck.find(String(request.headers['x-auth-token'] ?? ''));
+    const token = await deps.tokenCheck.find(
+      String(request.headers['x-auth-token'] ?? ''),
+      deps.dpopOf?.(request),
+    );
     if (!token) throw unauthorized(required, 'not_found_or_expired');
     request.auditActor = token.record.authId;
     const callerTenantUuid = await callerTenant(deps, token);

@@ -4,7 +4,7 @@ import { redactToken } from '../crypto/token-values.ts';
 /**
  * pino options shared by the server and the CLI. Secrets never reach a log line: credential
  * headers and body fields are censored, and the token in `/token/{token}` paths and `?token=`
- * queries is shown the way wazo-auth shows it (last 8 characters).
+ * (`access_token=`, `refresh_token=`) queries is shown the way wazo-auth shows it (last 8 characters).
  */
 export function buildLoggerOptions(level: string): LoggerOptions {
   return {
@@ -37,7 +37,9 @@ export function buildLoggerOptions(level: string): LoggerOptions {
 }
 
 const TOKEN_IN_PATH = /(\/token\/)([^/?#]+)/gi;
-const TOKEN_IN_QUERY = /([?&]token=)([^&#]*)/gi;
+// `access_token`/`refresh_token`: OAuth clients that put tokens in the URL, which the /oauth2/
+// endpoints refuse, but only after the access log has seen it (RFC 6750 §5.3).
+const TOKEN_IN_QUERY = /([?&](?:access_|refresh_)?token=)([^&#]*)/gi;
 
 export function redactUrl(url: string): string {
   return url

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isStorageUnavailable } from '../storage/db-errors.ts';
 
-/** RFC 6749 §5.2, RFC 7009, RFC 8628 §3.5 and RFC 9449 error codes the /oauth2/ endpoints answer with. */
+/** RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009, RFC 8628 §3.5 and RFC 9449 error codes the /oauth2/ endpoints answer with. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -17,6 +17,8 @@ export type OAuthErrorCode =
   | 'expired_token'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
+  | 'invalid_token'
+  | 'insufficient_scope'
   | 'temporarily_unavailable'
   | 'server_error';
 
@@ -35,6 +37,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   expired_token: 400,
   invalid_dpop_proof: 400,
   use_dpop_nonce: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
   temporarily_unavailable: 503,
   server_error: 500,
 };

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Container } from '../container.ts';
 import { registerAuthorizePages } from './authorize/authorize-pages.ts';
 import { handleOAuthError } from './oauth-error.ts';
+import { oidcRoutes } from './oidc/oidc-routes.ts';
 
 /**
  * The OAuth 2.1 / OpenID Connect endpoints, outside wazo's /0.1 prefix: /oauth2/* and
@@ -14,6 +15,10 @@ export function oauthRoutes(container: Container): FastifyPluginAsync {
     await app.register(formBody, { bodyLimit: 64 * 1024 });
     await registerAuthorizePages(app, container);
     app.setErrorHandler(handleOAuthError);
-    void container;
+    await app.register(oidcRoutes, {
+      keyring: container.oauth.keyring,
+      userinfo: container.oauth.userinfo,
+      configuredIssuer: container.config.oauth.issuer,
+    });
   };
 }

@@ -1,7 +1,10 @@
 import type { Config } from '../config/config-schema.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../storage/database.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
 import type { SessionRevoker } from '../tokens/session-revoker.ts';
+import type { TokenCheckService } from '../tokens/token-check-service.ts';
+import type { UserRepository } from '../users/user-repository.ts';
 import { deriveTransactionKey } from './authorize/signed-blob.ts';
 import { OAuthClientRepository } from './clients/oauth-client-repository.ts';
 import { OAuthClientService } from './clients/oauth-client-service.ts';
@@ -10,6 +13,9 @@ import { DeviceCodeRepository } from './codes/device-code-repository.ts';
 import { JtiReplayCache } from './dpop/dpop-proof.ts';
 import { Issuer } from './issuer.ts';
 import type { IdTokenSigner } from './oidc/id-token-signer.ts';
+import { Keyring } from './oidc/keyring.ts';
+import { SigningKeyRepository } from './oidc/signing-key-repository.ts';
+import { UserinfoService } from './oidc/userinfo-service.ts';
 import { OAuthScopeRepository } from './scopes/oauth-scope-repository.ts';
 import { OAuthScopeService } from './scopes/oauth-scope-service.ts';
 import { ScopeCatalog } from './scopes/scope-catalog.ts';
@@ -20,7 +26,16 @@ export interface OAuthServiceDeps {
   now: () => number;
   revoker: SessionRevoker;
   tenants: TenantRepository;
+  /** Seals the private halves of the ID-token signing keys (oauth.signing_key_encryption_key). */
+  signingKeyBox: SecretBox;
+  /** Shared with the token check, so a proof is accepted once per instance whatever it is shown to. */
+  dpopReplay?: JtiReplayCache;
+  tokenCheck: TokenCheckService;
+  users: UserRepository;
 }
+
+/** The longest access-token lifetime a client may have, so the longest an ID token may live. */
+const MAX_ID_TOKEN_LIFETIME_SECONDS = 86_400;
 
 /**
  * Everything of the OAuth 2.1 / OpenID Connect interface (issue #6), built once by the container.
@@ -31,6 +46,7 @@ export function buildOAuthServices(deps: OAuthServiceDeps) {
   const clients = new OAuthClientRepository(db);
   const scopes = new OAuthScopeRepository(db);
   const scopeCatalog = new ScopeCatalog(scopes, config.oauth.scopes);
+  const keyring = buildKeyring(deps);
   return {
     config: config.oauth,
     issuer: new Issuer(config.oauth.issuer, config.http.path_prefix),
@@ -42,9 +58,11 @@ export function buildOAuthServices(deps: OAuthServiceDeps) {
     },
     scopeCatalog,
     /** DPoP proof ids seen by this instance (RFC 9449 §11.1). */
-    dpopReplay: new JtiReplayCache(),
-    /** Set by the OIDC keyring; null until it exists. */
-    idTokenSigner: null as IdTokenSigner | null,
+    dpopReplay: deps.dpopReplay ?? new JtiReplayCache(),
+    /** The OpenID Connect signing keys: signer of ID tokens, source of the JWKS. */
+    keyring,
+    idTokenSigner: keyring as IdTokenSigner,
+    userinfo: new UserinfoService({ tokenCheck: deps.tokenCheck, users: deps.users }),
     clientService: new OAuthClientService({
       clients,
       tenants: deps.tenants,
@@ -61,6 +79,20 @@ export function buildOAuthServices(deps: OAuthServiceDeps) {
     /** Signs the hidden fields of the login and consent pages (authorize/transaction.ts). */
     transactionKey: deriveTransactionKey(config),
   };
+}
+
+function buildKeyring(deps: OAuthServiceDeps): Keyring {
+  const { oauth } = deps.config;
+  return new Keyring({
+    keys: new SigningKeyRepository(deps.db),
+    box: deps.signingKeyBox,
+    now: deps.now,
+    settings: {
+      lifetimeMs: oauth.signing_key_lifetime_seconds * 1000,
+      prepublishMs: oauth.signing_key_prepublish_seconds * 1000,
+      maxTokenLifetimeMs: MAX_ID_TOKEN_LIFETIME_SECONDS * 1000,
+    },
+  });
 }
 
 export type OAuthServices = ReturnType<typeof buildOAuthServices>;

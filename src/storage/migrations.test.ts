@@ -210,6 +210,7 @@ const ALL_MIGRATIONS = [
   '0003-login-failures',
   '0004-refresh-token-acl',
   '0005-oauth',
+  '0006-signing-key-slot',
 ];
 
 /** A fresh database of the dialect, migrated or not; always disposed. */

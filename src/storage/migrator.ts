@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002-tenant-details.ts';
 import * as m0003 from './migrations/0003-login-failures.ts';
 import * as m0004 from './migrations/0004-refresh-token-acl.ts';
 import * as m0005 from './migrations/0005-oauth.ts';
+import * as m0006 from './migrations/0006-signing-key-slot.ts';
 
 /** Migrations are listed here in order, statically imported so bundling or type-stripping never misses one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-login-failures': m0003,
   '0004-refresh-token-acl': m0004,
   '0005-oauth': m0005,
+  '0006-signing-key-slot': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -127,6 +127,8 @@ export class TokenCache {
     if (record.xivoUuid !== null) record.xivoUuid = pool.intern(record.xivoUuid);
     record.userAgent = pool.intern(record.userAgent);
     record.remoteAddr = pool.intern(record.remoteAddr);
+    // The tokens of one DPoP client share its key's thumbprint.
+    if (record.dpopJkt) record.dpopJkt = pool.intern(record.dpopJkt);
     for (const [key, value] of Object.entries(record.metadata)) {
       if (typeof value === 'string') record.metadata[key] = own(value);
     }

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * about three times what the check itself does (issue #4 bench). A request of exactly that form
  * whose token the cache proves live and granting the scope is answered here with the same 204 and
  * headers Fastify would send. Everything else (a miss, a refusal, an unknown token, any other
- * parameter, a browser `Origin`, percent-encoded input, a server shutting down) goes on to Fastify
+ * parameter, a browser `Origin`, a `DPoP` proof, percent-encoded input, a server shutting down) goes on to Fastify
  * unchanged, so this path can only ever say "valid" when the full path would say it too.
  */
 export interface CheckFastPathOptions {
@@ -40,6 +40,8 @@ export function createCheckFastPath(options: CheckFastPathOptions): FastPath {
     if (request.method !== 'HEAD' || url === undefined || !url.startsWith(prefix)) return false;
     if (url.length !== tokenEnd && url.charCodeAt(tokenEnd) !== QUESTION_MARK) return false;
     if (request.headers.origin !== undefined || request.headers.host === undefined) return false;
+    // A DPoP proof is verified by the full path only (RFC 9449; bound tokens never pass here either).
+    if (request.headers.dpop !== undefined) return false;
     if (options.isClosing() || options.refusedByRequestRules(request)) return false;
     const scope =
       url.length === tokenEnd ? undefined : plainScope(url, tokenEnd + 1, options.maxPlainScopeLength);
@@ -99,7 +101,7 @@ export function corsHeadersWithoutOrigin(cors: {
   if (!cors.allowedOrigins.includes('*')) return null;
   return {
     'access-control-allow-origin': '*',
-    'access-control-expose-headers': 'Wazo-Sessions-Revoked',
+    'access-control-expose-headers': 'Wazo-Sessions-Revoked, WWW-Authenticate',
     ...NO_STORE,
   };
 }

@@ -1,5 +1,6 @@
 import { digestToken, isTokenShaped } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
+import { DpopProofError, JtiReplayCache, verifyDpopProof } from '../oauth/dpop/dpop-proof.ts';
 import { retryReadOnce } from '../storage/db-errors.ts';
 import type { TenantRepository } from '../tenants/tenant-repository.ts';
 import type { UserRepository } from '../users/user-repository.ts';
@@ -19,9 +20,25 @@ export interface TokenCheckDeps {
   cache: TokenCache;
   feed: RevocationFeed;
   now: () => number;
+  /** RFC 9449: proof ids seen by this instance, and how old a proof may be (default: its own, 60 s). */
+  dpop?: { replay: JtiReplayCache; maxAgeSeconds: number };
 }
 
 export type ValidToken = CachedToken;
+
+/**
+ * What comes with a token besides its value: a DPoP proof (RFC 9449), and the request it must be
+ * for when the caller knows it. A bound token is valid only with a proof of its key; for an
+ * unbound token all of this is ignored.
+ */
+export interface DpopPresentation {
+  proof: string | undefined;
+  method?: string | undefined;
+  url?: string | undefined;
+}
+
+/** Why a token was refused, for the callers that answer with RFC 6750 / RFC 9449 error codes. */
+export type TokenRefusal = 'invalid_token' | 'invalid_dpop_proof';
 
 /**
  * The token checks every service of the platform calls (wazo §3.6): unknown or expired → 404,
@@ -37,8 +54,11 @@ export class TokenCheckService {
    */
   readonly #inFlight = new Map<string, { generation: number; load: Promise<CachedToken | null> }>();
 
+  readonly #dpop: { replay: JtiReplayCache; maxAgeSeconds: number };
+
   constructor(deps: TokenCheckDeps) {
     this.#deps = deps;
+    this.#dpop = deps.dpop ?? { replay: new JtiReplayCache(), maxAgeSeconds: 60 };
   }
 
   /**
@@ -46,14 +66,37 @@ export class TokenCheckService {
    * map lookup and, on a miss, one database read. The cache is consulted only while the
    * revocation feed is current; a storage failure propagates (503), it never means "valid".
    */
-  async find(value: string): Promise<ValidToken | null> {
+  async find(value: string, dpop?: DpopPresentation): Promise<ValidToken | null> {
+    const found = this.#findLive(value);
+    const token = found instanceof Promise ? await found : found;
+    // One property read for the unbound tokens of every wazo service: the hot path stays as it was.
+    if (token === null || !token.record.dpopJkt) return token;
+    return (await this.#proofRefusal(token, value, dpop)) === null ? token : null;
+  }
+
+  /** `find`, telling a refused DPoP proof from an unknown, expired or unproven token. */
+  async authenticate(
+    value: string,
+    dpop?: DpopPresentation,
+  ): Promise<{ token: ValidToken } | { refusal: TokenRefusal }> {
+    const token = await this.#findLive(value);
+    if (token === null) return { refusal: 'invalid_token' };
+    if (!token.record.dpopJkt) return { token };
+    const refusal = await this.#proofRefusal(token, value, dpop);
+    return refusal === null ? { token } : { refusal };
+  }
+
+  /** A cache hit answers synchronously: the hot path awaits nothing more than it did before DPoP. */
+  #findLive(value: string): ValidToken | null | Promise<ValidToken | null> {
     if (!isTokenShaped(value)) return null;
     const digest = digestToken(value);
     const now = this.#deps.now();
     const trusted = this.#deps.feed.isCurrent(now);
     const cached = trusted ? this.#deps.cache.get(digest, now) : undefined;
-    const token = cached === undefined ? await this.#load(digest, trusted) : cached;
-    return token && !isExpired(token.record, now) ? token : null;
+    if (cached !== undefined) return cached && !isExpired(cached.record, now) ? cached : null;
+    return this.#load(digest, trusted).then((token) =>
+      token && !isExpired(token.record, now) ? token : null,
+    );
   }
 
   /**
@@ -68,6 +111,8 @@ export class TokenCheckService {
     const { cache } = this.#deps;
     const token = cache.peek(digestToken(value), now);
     if (!token || isExpired(token.record, now)) return false;
+    // A bound token is valid only with a proof, which the full path verifies (RFC 9449 §7).
+    if (token.record.dpopJkt) return false;
     if (scope !== undefined && !token.acl().grants(scope)) return false;
     cache.stats.hits += 1;
     return true;
@@ -97,8 +142,12 @@ export class TokenCheckService {
     return load;
   }
 
-  async check(value: string, query: { scope?: string; tenant?: string }): Promise<AccessToken> {
-    const token = await this.#require(value);
+  async check(
+    value: string,
+    query: { scope?: string; tenant?: string },
+    dpop?: DpopPresentation,
+  ): Promise<AccessToken> {
+    const token = await this.#require(value, dpop);
     if (query.scope !== undefined && !token.acl().grants(query.scope)) {
       throw new DomainError('missing-scope', { message: `Unauthorized for ${transliterate(query.scope)}` });
     }
@@ -110,8 +159,9 @@ export class TokenCheckService {
     value: string,
     scopes: readonly string[],
     tenant?: string,
+    dpop?: DpopPresentation,
   ): Promise<Record<string, boolean>> {
-    const token = await this.#require(value);
+    const token = await this.#require(value, dpop);
     const result: Record<string, boolean> = {};
     const acl = token.acl();
     for (const scope of new Set(scopes)) result[scope] = acl.grants(scope);
@@ -124,10 +174,39 @@ export class TokenCheckService {
     if (isTokenShaped(value)) await this.#deps.revoker.revokeToken(digestToken(value));
   }
 
-  async #require(value: string): Promise<ValidToken> {
-    const token = await this.find(value);
+  /** A bound token without a valid proof is refused as an unknown one: 404, as wazo's invalid token. */
+  async #require(value: string, dpop: DpopPresentation | undefined): Promise<ValidToken> {
+    const token = await this.find(value, dpop);
     if (!token) throw new DomainError('no-such-token');
     return token;
+  }
+
+  /**
+   * Null when `dpop` proves possession of the key the token is bound to (RFC 9449 §4.3, §7.1):
+   * `ath` is always checked against the token; `htm`/`htu` only when the caller says them.
+   */
+  async #proofRefusal(
+    token: ValidToken,
+    value: string,
+    dpop: DpopPresentation | undefined,
+  ): Promise<TokenRefusal | null> {
+    if (!dpop?.proof) return 'invalid_token';
+    const { replay, maxAgeSeconds } = this.#dpop;
+    const expect = {
+      accessToken: value,
+      jkt: token.record.dpopJkt ?? undefined,
+      nowMs: this.#deps.now(),
+      maxAgeSeconds,
+      method: dpop.method,
+      url: dpop.url,
+    };
+    try {
+      await verifyDpopProof(dpop.proof, expect, replay);
+      return null;
+    } catch (error) {
+      if (error instanceof DpopProofError) return 'invalid_dpop_proof';
+      throw error;
+    }
   }
 
   /** The token's user must live in `tenant` or a descendant of it; server tokens pass (wazo §3.8). */

@@ -1,9 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parseBasicCredentials } from '../http/basic-auth.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { requireBody } from '../http/json-body.ts';
-import type { TokenCheckService } from './token-check-service.ts';
+import type { DpopPresentation, TokenCheckService } from './token-check-service.ts';
 import { parseTokenRequest } from './token-request.ts';
 import {
   RevokedResponse,
@@ -72,7 +72,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (base, 
       preValidation: checkScopeCaps,
     },
     async (request, reply) => {
-      const record = await tokenCheck.check(request.params.token, request.query);
+      const record = await tokenCheck.check(request.params.token, request.query, forwardedDpop(request));
       noStore(reply);
       return { data: renderToken(request.params.token, record, { precise: false }) };
     },
@@ -86,7 +86,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (base, 
       preValidation: checkScopeCaps,
     },
     async (request, reply) => {
-      await tokenCheck.check(request.params.token, request.query);
+      await tokenCheck.check(request.params.token, request.query, forwardedDpop(request));
       return reply.code(204).send();
     },
   );
@@ -120,10 +120,30 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (base, 
         request.params.token,
         request.body.scopes,
         request.body.tenant_uuid,
+        forwardedDpop(request),
       ),
     }),
   );
 };
+
+/**
+ * RFC 9449 at the token check: the resource service forwards its client's `DPoP` header, and may
+ * say which request the proof was made for (`DPoP-Method`, `DPoP-Url`) so `htm`/`htu` are checked
+ * too. Without a `DPoP` header there is nothing to verify; a bound token is then refused.
+ */
+function forwardedDpop(request: FastifyRequest): DpopPresentation | undefined {
+  const proof = singleHeader(request.headers.dpop);
+  if (proof === undefined) return undefined;
+  return {
+    proof,
+    method: singleHeader(request.headers['dpop-method']),
+    url: singleHeader(request.headers['dpop-url']),
+  };
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? undefined : value;
+}
 
 function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

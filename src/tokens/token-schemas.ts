@@ -61,6 +61,12 @@ export const TokenObject = Type.Object(
     remote_addr: Type.String(),
     user_agent: Type.String(),
     refresh_token: Type.Optional(Type.String({ description: 'Only for access_type offline.' })),
+    cnf: Type.Optional(
+      Type.Object(
+        { jkt: Type.String() },
+        { description: 'Only for a DPoP-bound token: the thumbprint of its key (RFC 9449 §6, RFC 7800).' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

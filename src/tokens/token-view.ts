@@ -31,6 +31,8 @@ export function renderToken(
     user_agent: record.userAgent,
   };
   if (options.refreshToken !== undefined) view.refresh_token = options.refreshToken;
+  // Not in wazo's schema: added only for bound tokens, so every wazo token reads exactly as before.
+  if (record.dpopJkt) view.cnf = { jkt: record.dpopJkt };
   return view;
 }
 

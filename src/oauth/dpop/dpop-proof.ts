@@ -44,7 +44,8 @@ export async function verifyDpopProof(
   const jkt = await calculateJwkThumbprint(jwk, 'sha256');
   if (expect.jkt !== undefined && jkt !== expect.jkt)
     throw new DpopProofError('the proof key is not the bound key');
-  if (!replay.claim(`${jkt}:${jti}`, expect.nowMs + expect.maxAgeSeconds * 2000)) {
+  // The proof's own clock (nowMs), not the wall clock: with an injected clock the two differ.
+  if (!replay.claim(`${jkt}:${jti}`, expect.nowMs + expect.maxAgeSeconds * 2000, expect.nowMs)) {
     throw new DpopProofError('the proof was already used');
   }
   return { jkt };
