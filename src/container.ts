@@ -18,6 +18,7 @@ import { buildLoggerOptions } from './logging/logger-options.ts';
 import { buildMailServices } from './mail/mail-services.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { buildOAuthServices } from './oauth/oauth-services.ts';
+import { buildOAuthTokenServices } from './oauth/token/token-services.ts';
 import { PolicyRepository } from './policies/policy-repository.ts';
 import { buildGroupPolicyServices } from './policies/policy-services.ts';
 import { openStorage, type Storage, type StorageOptions } from './storage/database.ts';
@@ -132,11 +133,12 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       maxLifetimeSeconds: config.refresh_tokens.max_lifetime_seconds,
     },
   });
+  const secretBox = new SecretBox(refreshTokenKey(config));
   const refreshTokenIssuer = new RefreshTokenIssuer({
     refreshTokens,
     revoker,
     events,
-    secretBox: new SecretBox(refreshTokenKey(config)),
+    secretBox,
     reuseOnRelogin: config.refresh_tokens.reuse_on_relogin,
     now,
   });
@@ -148,7 +150,25 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     now,
     intervalSeconds: config.token_cleanup_interval,
     batchSize: config.token_cleanup_batch_size,
-    purgeOthers: (batchSize) => loginGate.purgeExpired(batchSize),
+    purgeOthers: async (batchSize) =>
+      (await loginGate.purgeExpired(batchSize)) + (await oauthTokens.purgeExpired(batchSize)),
+  });
+  const oauth = buildOAuthServices({ config, db, now });
+  // The OAuth token endpoint issues ordinary Gatehouse tokens, through the same repositories and revoker.
+  const oauthTokens = buildOAuthTokenServices({
+    config,
+    db,
+    oauth,
+    tokens,
+    users,
+    policies,
+    revoker,
+    tokenCheck,
+    gate: loginGate,
+    events,
+    audit,
+    secretBox,
+    now,
   });
   const tokenService = new TokenService({
     authenticator,
@@ -226,7 +246,8 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       await storage.close();
     },
     tokenService,
-    oauth: buildOAuthServices({ config, db, now }),
+    oauth,
+    oauthTokens,
     ...mail,
     ...buildGroupPolicyServices({ groups, policies, users, tenants }),
     refreshTokenService: new RefreshTokenService({ refreshTokens, users, tenants, revoker, events }),

@@ -1,7 +1,9 @@
 import formBody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Container } from '../container.ts';
+import { registerMetadataRoutes } from './metadata/metadata-routes.ts';
 import { handleOAuthError } from './oauth-error.ts';
+import { registerTokenRoutes } from './token/token-routes.ts';
 
 /**
  * The OAuth 2.1 / OpenID Connect endpoints, outside wazo's /0.1 prefix: /oauth2/* and
@@ -12,6 +14,7 @@ export function oauthRoutes(container: Container): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     await app.register(formBody, { bodyLimit: 64 * 1024 });
     app.setErrorHandler(handleOAuthError);
-    void container;
+    registerTokenRoutes(app, container.oauthTokens, container.oauth.issuer);
+    registerMetadataRoutes(app, container.oauth);
   };
 }

@@ -121,6 +121,22 @@ export class SessionRepository {
     return rows.map(toSession);
   }
 
+  /** Sessions made from an OAuth grant (its refresh-token family), or named one by one (issue #6). */
+  async deleteByGrant(grantUuid: string | null, sessionUuids: readonly string[] = []): Promise<Session[]> {
+    if (grantUuid === null && sessionUuids.length === 0) return [];
+    const rows = await this.#db
+      .deleteFrom('auth_session')
+      .where((eb) =>
+        eb.or([
+          ...(grantUuid === null ? [] : [eb('grant_uuid', '=', grantUuid)]),
+          ...(sessionUuids.length === 0 ? [] : [eb('uuid', 'in', sessionUuids)]),
+        ]),
+      )
+      .returning(SESSION_COLUMNS)
+      .execute();
+    return rows.map(toSession);
+  }
+
   /** Deletes up to `batchSize` sessions whose token expired, oldest expiry first. */
   async purgeExpired(nowMs: number, batchSize: number): Promise<Session[]> {
     const rows = await this.#db

@@ -54,6 +54,22 @@ export class SessionRevoker {
     return this.#revoke((sessions) => sessions.deleteByRefreshTokens(refreshTokenUuids));
   }
 
+  /**
+   * Ends the sessions of an OAuth grant (and any sessions named), with `alsoWithin` (the grant's
+   * deletion) in the same transaction, so a revoked family leaves no live access token (issue #6).
+   */
+  revokeGrant(
+    grantUuid: string | null,
+    sessionUuids: readonly string[],
+    alsoWithin?: (tx: Db) => Promise<void>,
+  ): Promise<Session[]> {
+    return this.#revoke(async (sessions, tx) => {
+      const deleted = await sessions.deleteByGrant(grantUuid, sessionUuids);
+      await alsoWithin?.(tx);
+      return deleted;
+    });
+  }
+
   /** Publishes for sessions deleted elsewhere (the expiry purge: expired tokens need no eviction). */
   announce(sessions: readonly Session[]): void {
     for (const session of sessions) this.#deps.events.publish(sessionDeleted(session));
