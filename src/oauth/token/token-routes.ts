@@ -64,7 +64,8 @@ function formParams(request: FastifyRequest): Record<string, string> {
   if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
     throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');
   }
-  const params: Record<string, string> = {};
+  // No prototype: a parameter named __proto__ or constructor is just a name here.
+  const params: Record<string, string> = Object.create(null);
   const body = (request.body ?? {}) as Record<string, unknown>;
   for (const [name, value] of Object.entries(body)) {
     if (typeof value !== 'string') throw new OAuthError('invalid_request', 'A parameter is repeated.');
