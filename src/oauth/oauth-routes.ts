@@ -14,6 +14,10 @@ export function oauthRoutes(container: Container): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     await app.register(formBody, { bodyLimit: 64 * 1024 });
     app.setErrorHandler(handleOAuthError);
+    // wazo's api.yml documents the /0.1 API only; these endpoints are described by discovery (RFC 8414).
+    app.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
     registerTokenRoutes(app, container.oauthTokens, container.oauth.issuer);
     registerMetadataRoutes(app, container.oauth);
   };
