@@ -56,7 +56,7 @@ export class ClientAuthenticator {
 
   async authenticate(request: ClientAuthRequest): Promise<OAuthClient> {
     await this.#assertAddressAllowed(request.remoteAddr);
-    const presented = presentedCredentials(request.authorization, request.params);
+    const presented = await this.#presented(request);
     if (presented.method === 'none') return this.#publicClient(presented, request);
     const { gate } = this.#deps;
     const ticket = await gate.countAttempt(
@@ -74,6 +74,18 @@ export class ClientAuthenticator {
       return client;
     } finally {
       ticket.release();
+    }
+  }
+
+  /** Malformed credentials are a failed attempt too: they count against the address. */
+  async #presented(request: ClientAuthRequest): Promise<PresentedCredentials> {
+    try {
+      return presentedCredentials(request.authorization, request.params);
+    } catch (error) {
+      if (error instanceof OAuthError && error.code === 'invalid_client') {
+        await this.#deps.gate.recordAddressFailure(request.remoteAddr);
+      }
+      throw error;
     }
   }
 

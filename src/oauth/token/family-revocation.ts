@@ -24,6 +24,7 @@ export class FamilyRevocation {
 
   /** Also ends the sessions named (an authorization code's first access token may have no grant). */
   async revoke(grantUuid: string | null, sessionUuids: readonly string[] = []): Promise<void> {
+    if (grantUuid === null && sessionUuids.length === 0) return;
     await this.#deps.revoker.revokeGrant(grantUuid, sessionUuids, async (tx) => {
       if (grantUuid !== null) await GrantRepository.deleteWithin(tx, grantUuid);
     });

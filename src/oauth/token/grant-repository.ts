@@ -156,7 +156,28 @@ export class GrantRepository {
     await this.#db.deleteFrom('auth_oauth_grant').where('uuid', 'in', uuids).execute();
     return rows.length;
   }
+
+  /** Deletes up to `batchSize` retired digests older than `beforeMs` (RETIRED_RETENTION_MS). */
+  async purgeRetired(beforeMs: number, batchSize: number): Promise<number> {
+    const rows = await this.#db
+      .selectFrom('auth_oauth_retired_token')
+      .select('token_hash')
+      .where('retired_at_ms', '<', beforeMs)
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) return 0;
+    const hashes = rows.map((r) => r.token_hash);
+    await this.#db.deleteFrom('auth_oauth_retired_token').where('token_hash', 'in', hashes).execute();
+    return rows.length;
+  }
 }
+
+/**
+ * Retired digests are kept for reuse detection while their family lives, but at most this long: a
+ * token replayed later is merely unknown (refused, without revoking the family). Without it a
+ * family with no lifetime limit would keep one row per refresh forever.
+ */
+export const RETIRED_RETENTION_MS = 180 * 86_400_000;
 
 function toGrant(row: OAuthGrantTable): OAuthGrant {
   return {

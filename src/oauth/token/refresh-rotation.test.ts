@@ -217,6 +217,37 @@ await describeEachDialect(
       const next = await refreshed(tc, refreshToken);
       assert.notEqual(next.refresh_token, refreshToken);
     });
+
+    // Last: it moves the suite's clock half a year ahead.
+    test('§6 the expiry job purges spent codes, expired device codes and old retired digests', async () => {
+      const { tc, refreshToken } = await start();
+      const next = await refreshed(tc, refreshToken);
+      const started = await postForm(server(), '/oauth2/device_authorization', {}, { basic: tc });
+      assert.equal(started.status, 200, started.text);
+      const { db } = server().container.storage;
+      const count = async (
+        table: 'auth_oauth_code' | 'auth_oauth_device_code' | 'auth_oauth_retired_token',
+      ) =>
+        Number(
+          (
+            await db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      assert.ok((await count('auth_oauth_code')) > 0);
+      assert.ok((await count('auth_oauth_device_code')) > 0);
+      assert.ok((await count('auth_oauth_retired_token')) > 0);
+      clock().advance(181 * 86_400_000);
+      await server().container.expiryJob.runOnce();
+      assert.equal(await count('auth_oauth_code'), 0);
+      assert.equal(await count('auth_oauth_device_code'), 0);
+      assert.equal(await count('auth_oauth_retired_token'), 0);
+      // The family itself lives on (this client sets no lifetime): its old token is now merely unknown.
+      assert.equal(oauthErrorOf(await refresh(server(), tc, refreshToken)), 'invalid_grant');
+      await refreshed(tc, next.refresh_token as string);
+    });
   },
 );
 

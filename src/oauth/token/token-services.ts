@@ -19,7 +19,7 @@ import { AuthorizationCodeGrant } from './grant-authorization-code.ts';
 import { ClientCredentialsGrant } from './grant-client-credentials.ts';
 import { DEVICE_CODE_GRANT, DeviceCodeGrant } from './grant-device-code.ts';
 import { RefreshTokenGrant } from './grant-refresh-token.ts';
-import { GrantRepository } from './grant-repository.ts';
+import { GrantRepository, RETIRED_RETENTION_MS } from './grant-repository.ts';
 import { RefreshFamilies } from './rotation.ts';
 import { TokenAcl } from './token-acl.ts';
 import { TokenEndpoint } from './token-endpoint.ts';
@@ -131,13 +131,14 @@ export function buildOAuthTokenServices(deps: OAuthTokenServiceDeps) {
       lifetimeSeconds: config.oauth.device_code_lifetime_seconds,
       intervalSeconds: config.oauth.device_poll_interval_seconds,
     }),
-    /** The expiry job's share: spent codes, expired device codes, and families past their lifetimes. */
+    /** The expiry job's share: spent codes, expired device codes, families past their lifetimes, old retired digests. */
     purgeExpired: async (batchSize: number): Promise<number> => {
       const nowMs = now();
       return (
         (await codes.purgeExpired(nowMs - CODE_REPLAY_MARGIN_MS, batchSize)) +
         (await deviceCodes.purgeExpired(nowMs)) +
-        (await grants.purgeExpired(nowMs, batchSize))
+        (await grants.purgeExpired(nowMs, batchSize)) +
+        (await grants.purgeRetired(nowMs - RETIRED_RETENTION_MS, batchSize))
       );
     },
   };
