@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { describeEachDialect } from '../../testing/dialect-suite.ts';
 import { request } from '../../testing/http-client.ts';
@@ -108,6 +109,39 @@ await describeEachDialect(
       });
       assert.equal(narrowed.scope, 'calls:read');
       await assertGrants(server(), narrowed.access_token, `confd.users.${user.uuid}.read`, 403);
+    });
+
+    test('OIDC Core §3.1.3 an ID token when openid was granted and a signer exists', async () => {
+      const { oauth } = server().container;
+      const { privateKey } = await generateKeyPair('ES256');
+      oauth.idTokenSigner = {
+        algorithm: 'ES256',
+        sign: (claims) =>
+          new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'test' }).sign(privateKey),
+      };
+      try {
+        const tc = await newOAuthClient(server(), { tokenEndpointAuthMethod: 'client_secret_post' });
+        const user = await oauthUser(server());
+        const config = await discover(tc);
+        assert.deepEqual(config.serverMetadata().id_token_signing_alg_values_supported, ['ES256']);
+        const { code, verifier } = await insertCode(server(), tc.client, user.uuid, { nonce: 'n-123' });
+        const callback = new URL(`${TEST_REDIRECT_URI}?code=${code}&iss=${oauth.issuer.value}`);
+        const tokens = await oidc.authorizationCodeGrant(config, callback, {
+          pkceCodeVerifier: verifier,
+          expectedNonce: 'n-123',
+          idTokenExpected: true,
+        });
+        const claims = tokens.claims();
+        assert.equal(claims?.sub, user.uuid);
+        assert.equal(claims?.aud, tc.client.clientId);
+        assert.equal(claims?.iss, oauth.issuer.value);
+        assert.equal(claims?.nonce, 'n-123');
+        assert.equal(typeof claims?.at_hash, 'string');
+        const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token as string);
+        assert.equal(refreshed.id_token, undefined);
+      } finally {
+        oauth.idTokenSigner = null;
+      }
     });
 
     test('device authorization: pending until approved, then tokens once', async () => {
