@@ -10,6 +10,7 @@ import {
   OAUTH_TOKEN_TEST_CONFIG,
   oauthErrorOf,
   oauthUser,
+  postForm,
   refresh,
   TEST_REDIRECT_URI,
   type TokenBody,
@@ -63,6 +64,15 @@ await describeEachDialect(
         digestToken(body.access_token),
       );
       assert.equal(stored?.dpopJkt, key.jkt);
+      const introspected = await postForm(
+        server(),
+        '/oauth2/introspect',
+        { token: body.access_token },
+        { basic: tc },
+      );
+      assert.equal(introspected.status, 200, introspected.text);
+      assert.deepEqual((introspected.body as { cnf?: unknown }).cnf, { jkt: key.jkt });
+      assert.equal((introspected.body as { token_type?: unknown }).token_type, 'DPoP');
     });
 
     test('§5 a bound family refreshes only with a proof of the same key', async () => {
