@@ -132,6 +132,14 @@ await describeEachDialect(
       const { tc, tokens, refreshToken } = await start();
       assert.equal(oauthErrorOf(await refresh(server(), tc, newTokenValue())), 'invalid_grant');
       assert.equal(oauthErrorOf(await refresh(server(), tc, 'not-even-token-shaped')), 'invalid_grant');
+      const audited = server().logs.filter(
+        (line) => line.includes('"method":"oauth:refresh_token"') && line.includes('"outcome":"failure"'),
+      );
+      assert.ok(audited.length >= 2, 'each refused refresh is an audit line');
+      assert.ok(
+        audited.every((line) => !line.includes(refreshToken)),
+        'never the token itself',
+      );
       assert.equal(await tokenStatus(server(), tokens.access_token), 204);
       await refreshed(tc, refreshToken);
     });

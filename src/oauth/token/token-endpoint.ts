@@ -1,5 +1,7 @@
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type { LoginGate } from '../../brute-force/login-gate.ts';
 import type { ClientAuthenticator, ClientAuthRequest } from '../clients/client-authenticator.ts';
-import type { GrantType } from '../clients/oauth-client.ts';
+import type { GrantType, OAuthClient } from '../clients/oauth-client.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { type TokenEndpointProofDeps, tokenEndpointProof } from './dpop-binding.ts';
 import type { OAuthTokenRequest, OAuthTokenResponse } from './token-request.ts';
@@ -12,6 +14,8 @@ export interface TokenEndpointDeps {
   clientAuthenticator: ClientAuthenticator;
   proof: TokenEndpointProofDeps;
   grants: Readonly<Record<GrantType, GrantHandler>>;
+  gate: LoginGate;
+  audit: AuditLog;
 }
 
 export interface TokenEndpointCall extends ClientAuthRequest {
@@ -42,12 +46,36 @@ export class TokenEndpoint {
       throw new OAuthError('unauthorized_client', 'This client may not use this grant type.');
     }
     const dpopJkt = await tokenEndpointProof(call.dpop, client, this.#deps.proof);
-    return handler.handle({
-      client,
-      params: call.params,
-      dpopJkt,
-      remoteAddr: call.remoteAddr,
-      userAgent: call.userAgent,
+    try {
+      return await handler.handle({
+        client,
+        params: call.params,
+        dpopJkt,
+        remoteAddr: call.remoteAddr,
+        userAgent: call.userAgent,
+      });
+    } catch (error) {
+      if (error instanceof OAuthError && error.code === 'invalid_grant')
+        await this.#refused(call, client, error);
+      throw error;
+    }
+  }
+
+  /**
+   * A refused code, refresh or device token: an audit line (security.md L2) and, as a bad refresh
+   * token on POST /0.1/token does, one failure against the client address (S-BF-3).
+   */
+  async #refused(call: TokenEndpointCall, client: OAuthClient, error: OAuthError): Promise<void> {
+    await this.#deps.gate.recordAddressFailure(call.remoteAddr);
+    this.#deps.audit.record({
+      event: 'authentication',
+      outcome: 'failure',
+      actor: null,
+      source_ip: call.remoteAddr,
+      method: `oauth:${call.params.grant_type}`,
+      user_agent: call.userAgent,
+      client_id: client.clientId,
+      reason: error.message,
     });
   }
 }

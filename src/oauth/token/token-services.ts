@@ -94,6 +94,8 @@ export function buildOAuthTokenServices(deps: OAuthTokenServiceDeps) {
     clientAuthenticator,
     tokenEndpoint: new TokenEndpoint({
       clientAuthenticator,
+      gate: deps.gate,
+      audit: deps.audit,
       proof: {
         get tokenEndpointUrl() {
           return oauth.issuer.url('/oauth2/token');
