@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { digestToken } from '../crypto/token-values.ts';
+import {
+  burst,
+  type Cluster,
+  ccIterations,
+  describeClusterEachDialect,
+  seededRandom,
+} from '../testing/concurrency-harness.ts';
+import {
+  newOAuthClient,
+  OAUTH_TOKEN_TEST_CONFIG,
+  oauthUser,
+  refresh,
+  type TokenBody,
+  tokensByCode,
+} from '../testing/oauth-token-fixtures.ts';
+
+const SIZES = [2, 10, 50];
+
+/**
+ * security.md §5.3 CC-1, rotation mode (D3, issue #6): N concurrent refreshes with one OAuth refresh
+ * token, spread over the instances. Exactly one rotation wins (one generation step); every loser
+ * finds its token is now the previous one within the grace window and gets the winner's successor,
+ * so all N succeed with one successor, the family is not revoked, and nothing answers 5xx.
+ */
+await describeClusterEachDialect(
+  'CC-1 concurrent OAuth refreshes with rotation',
+  { config: OAUTH_TOKEN_TEST_CONFIG },
+  (cluster: () => Cluster) => {
+    test('CC-1 rotation mode: N concurrent refreshes, one winner, one successor for all', async () => {
+      const random = seededRandom('CC-1 rotation');
+      for (let i = 0; i < ccIterations(1); i += 1) {
+        const { first } = cluster();
+        const tc = await newOAuthClient(first);
+        const user = await oauthUser(first);
+        let current = (await tokensByCode(first, tc, user.uuid)).refresh_token as string;
+        let generation = 1;
+        for (const n of SIZES) {
+          const results = await burst(n, () => refresh(cluster().pick(random), tc, current));
+          assert.deepEqual(
+            results.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text}`),
+            [],
+            `CC-1 rotation N=${n}: every refresh succeeds (iteration ${i})`,
+          );
+          const successors = new Set(results.map((r) => (r.body as TokenBody).refresh_token));
+          assert.equal(successors.size, 1, `CC-1 rotation N=${n}: one successor`);
+          current = [...successors][0] as string;
+          generation += 1;
+          const match = await first.container.oauthTokens.grants.locate(digestToken(current));
+          assert.equal(match?.kind, 'current');
+          assert.equal(match?.grant.generation, generation, `CC-1 rotation N=${n}: exactly one rotation`);
+        }
+      }
+    });
+  },
+);
