@@ -20,7 +20,7 @@ import type { TestServer } from '../testing/test-server.ts';
 /**
  * security.md §5.3 CC-1 and CC-2: one refresh token used by many requests at once, and many
  * offline logins of one (user, client_id) at once. Wazo mode only: the rotation mode of OAuth
- * clients is in cc-oauth-rotation.test.ts.
+ * clients is in cc-oauth.test.ts.
  */
 
 const SIZES = [2, 10, 50];

@@ -212,6 +212,13 @@ await describeEachDialect(
       assert.equal(match?.grant.generation, 2);
     });
 
+    test('S-CONF-1 a refresh token is no access token, and an access token no refresh token', async () => {
+      const { tc, tokens, refreshToken } = await start();
+      assert.equal(await tokenStatus(server(), refreshToken), 404);
+      assert.equal(oauthErrorOf(await refresh(server(), tc, tokens.access_token)), 'invalid_grant');
+      assert.equal(await tokenStatus(server(), tokens.access_token), 204);
+    });
+
     test('without rotation the refresh token stays the same', async () => {
       const { tc, refreshToken } = await start({ rotation: 'none' });
       const first = await refreshed(tc, refreshToken);

@@ -9,26 +9,56 @@ import {
   seededRandom,
 } from '../testing/concurrency-harness.ts';
 import {
+  insertCode,
   newOAuthClient,
   OAUTH_TOKEN_TEST_CONFIG,
+  oauthErrorOf,
   oauthUser,
   refresh,
+  TEST_REDIRECT_URI,
   type TokenBody,
+  tokenRequest,
   tokensByCode,
 } from '../testing/oauth-token-fixtures.ts';
 
 const SIZES = [2, 10, 50];
 
 /**
- * security.md §5.3 CC-1, rotation mode (D3, issue #6): N concurrent refreshes with one OAuth refresh
+ * security.md §5.3 CC-12 for authorization codes (one conditional update: one winner) and CC-1, rotation mode (D3, issue #6): N concurrent refreshes with one OAuth refresh
  * token, spread over the instances. Exactly one rotation wins (one generation step); every loser
  * finds its token is now the previous one within the grace window and gets the winner's successor,
  * so all N succeed with one successor, the family is not revoked, and nothing answers 5xx.
  */
 await describeClusterEachDialect(
-  'CC-1 concurrent OAuth refreshes with rotation',
-  { config: OAUTH_TOKEN_TEST_CONFIG },
+  'CC-1 CC-12 concurrent OAuth refreshes and code redemptions',
+  // Every losing redemption is a refused grant, counted against the (one) test address.
+  { config: { ...OAUTH_TOKEN_TEST_CONFIG, brute_force: { address_max_failures: 10_000_000 } } },
   (cluster: () => Cluster) => {
+    test('CC-12 N concurrent redemptions of one authorization code: exactly one 200, no 5xx', async () => {
+      const random = seededRandom('CC-12');
+      for (let i = 0; i < ccIterations(1); i += 1) {
+        const { first } = cluster();
+        const tc = await newOAuthClient(first);
+        const user = await oauthUser(first);
+        for (const n of SIZES) {
+          const { code, verifier } = await insertCode(first, tc.client, user.uuid);
+          const params = {
+            grant_type: 'authorization_code',
+            code,
+            code_verifier: verifier,
+            redirect_uri: TEST_REDIRECT_URI,
+          };
+          const results = await burst(n, () => tokenRequest(cluster().pick(random), tc, params));
+          const statuses = results.map((r) => r.status);
+          assert.equal(statuses.filter((s) => s === 200).length, 1, `CC-12 N=${n}: ${statuses.join(',')}`);
+          assert.ok(
+            results.every((r) => r.status === 200 || oauthErrorOf(r) === 'invalid_grant'),
+            `CC-12 N=${n}: the others are invalid_grant (iteration ${i})`,
+          );
+        }
+      }
+    });
+
     test('CC-1 rotation mode: N concurrent refreshes, one winner, one successor for all', async () => {
       const random = seededRandom('CC-1 rotation');
       for (let i = 0; i < ccIterations(1); i += 1) {
