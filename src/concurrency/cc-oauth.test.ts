@@ -8,6 +8,7 @@ import {
   describeClusterEachDialect,
   seededRandom,
 } from '../testing/concurrency-harness.ts';
+import { tokenStatus } from '../testing/http-client.ts';
 import {
   insertCode,
   newOAuthClient,
@@ -56,6 +57,36 @@ await describeClusterEachDialect(
             `CC-12 N=${n}: the others are invalid_grant (iteration ${i})`,
           );
         }
+      }
+    });
+
+    test('CC-1 rotation mode: reuse during concurrent refreshes leaves no live token of the family', async () => {
+      const random = seededRandom('CC-1 reuse');
+      for (let i = 0; i < ccIterations(1); i += 1) {
+        const { first } = cluster();
+        const tc = await newOAuthClient(first);
+        const user = await oauthUser(first);
+        const stale = (await tokensByCode(first, tc, user.uuid)).refresh_token as string;
+        const first1 = await refresh(first, tc, stale);
+        const current = (first1.body as TokenBody).refresh_token as string;
+        const second = await refresh(first, tc, current);
+        const latest = (second.body as TokenBody).refresh_token as string;
+        const results = await burst(21, (index) =>
+          refresh(cluster().pick(random), tc, index === 10 ? stale : latest),
+        );
+        assert.ok(
+          results.every((r) => r.status < 500),
+          'no 5xx',
+        );
+        const issued = results.filter((r) => r.status === 200).map((r) => (r.body as TokenBody).access_token);
+        for (const access of issued) {
+          assert.equal(
+            await tokenStatus(cluster().pick(random), access),
+            404,
+            `iteration ${i}: a token survived`,
+          );
+        }
+        assert.equal(oauthErrorOf(await refresh(first, tc, latest)), 'invalid_grant');
       }
     });
 

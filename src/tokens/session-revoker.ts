@@ -55,18 +55,19 @@ export class SessionRevoker {
   }
 
   /**
-   * Ends the sessions of an OAuth grant (and any sessions named), with `alsoWithin` (the grant's
-   * deletion) in the same transaction, so a revoked family leaves no live access token (issue #6).
+   * Ends the sessions of an OAuth grant (and any sessions named), with `before` (the grant's
+   * deletion) first in the same transaction: deleting the grant row waits for any issuance that
+   * holds it locked (token-repository.ts `grantUuid`), so its session is committed by the time the
+   * sessions are deleted, and a later issuance finds no grant. No live token survives (issue #6).
    */
   revokeGrant(
     grantUuid: string | null,
     sessionUuids: readonly string[],
-    alsoWithin?: (tx: Db) => Promise<void>,
+    before?: (tx: Db) => Promise<void>,
   ): Promise<Session[]> {
     return this.#revoke(async (sessions, tx) => {
-      const deleted = await sessions.deleteByGrant(grantUuid, sessionUuids);
-      await alsoWithin?.(tx);
-      return deleted;
+      await before?.(tx);
+      return sessions.deleteByGrant(grantUuid, sessionUuids);
     });
   }
 

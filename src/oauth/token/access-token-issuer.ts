@@ -74,11 +74,13 @@ export class AccessTokenIssuer {
       session,
       record,
       record.issuedAtMs,
-      this.#conditions(user),
+      this.#conditions(user, order.grantUuid),
     );
     // The user was deleted meanwhile: as if the grant had been refused (S-GATE-1).
     if (outcome === 'credentials-changed')
       throw new OAuthError('invalid_grant', 'The user is no longer valid.');
+    // The family was revoked (reuse detected elsewhere) while this token was being issued.
+    if (outcome === 'grant-revoked') throw new OAuthError('invalid_grant', 'The grant was revoked.');
     if (outcome === 'session-cap') {
       throw new OAuthError('temporarily_unavailable', 'The user holds too many sessions.', { status: 429 });
     }
@@ -92,12 +94,11 @@ export class AccessTokenIssuer {
   }
 
   /** The user's sessions stay capped as for POST /token (wazo §3.2 step 7, CC-6); internal users are not. */
-  #conditions(user: LoginCandidate | null): IssueConditions | null {
+  #conditions(user: LoginCandidate | null, grantUuid: string | null): IssueConditions | null {
     if (!user) return null;
-    return {
-      sessionCap: user.purpose === 'internal' ? null : this.#deps.maxUserSessions,
-      passwordHash: null,
-    };
+    const sessionCap = user.purpose === 'internal' ? null : this.#deps.maxUserSessions;
+    // A token of a grant is issued only while its family lives (token-repository.ts).
+    return { sessionCap, passwordHash: null, grantUuid };
   }
 
   #record(value: string, order: AccessTokenOrder): AccessToken {
