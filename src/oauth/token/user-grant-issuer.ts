@@ -63,16 +63,7 @@ export class UserGrantIssuer {
     const { client } = order.request;
     const user = await activeUser(this.#deps.users, order.userUuid);
     const acl = await this.#deps.tokenAcl.forUser(client, user.uuid, order.scope);
-    const family = client.grantTypes.includes('refresh_token')
-      ? await this.#deps.families.start({
-          client,
-          userUuid: user.uuid,
-          tenantUuid: user.tenantUuid,
-          scope: order.scope,
-          authTimeMs: order.authTimeMs,
-          dpopJkt: order.dpopJkt,
-        })
-      : null;
+    const family = await this.#startFamily(order, user);
     const grantUuid = family?.grant.uuid ?? null;
     const access = await this.#deps.accessTokens
       .issue({
@@ -101,6 +92,20 @@ export class UserGrantIssuer {
       grantUuid,
       sessionUuid: access.sessionUuid,
     };
+  }
+
+  /** A refresh-token family when the client may refresh; bound to the DPoP key of the request. */
+  #startFamily(order: UserGrantOrder, user: LoginCandidate) {
+    const { client } = order.request;
+    if (!client.grantTypes.includes('refresh_token')) return Promise.resolve(null);
+    return this.#deps.families.start({
+      client,
+      userUuid: user.uuid,
+      tenantUuid: user.tenantUuid,
+      scope: order.scope,
+      authTimeMs: order.authTimeMs,
+      dpopJkt: order.dpopJkt,
+    });
   }
 
   async #idToken(order: UserGrantOrder, user: LoginCandidate, access: IssuedAccessToken) {
