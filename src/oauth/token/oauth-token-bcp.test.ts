@@ -249,6 +249,35 @@ await describeEachDialect(
       assert.equal(oauthErrorOf(pub), 'unauthorized_client');
     });
 
+    test('S-SEC-1 no client secret, code, verifier or token in any log line', async () => {
+      const tc = await newOAuthClient(server());
+      const user = await oauthUser(server());
+      const { code, verifier } = await insertCode(server(), tc.client, user.uuid);
+      const params = {
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: TEST_REDIRECT_URI,
+      };
+      const tokens = (await tokenRequest(server(), tc, params)).body as TokenBody;
+      const next = (await refresh(server(), tc, tokens.refresh_token as string)).body as TokenBody;
+      await tokenRequest(server(), { ...tc, secret: `${tc.secret}x` }, { grant_type: 'client_credentials' });
+      await postForm(server(), '/oauth2/introspect', { token: next.access_token }, { basic: tc });
+      await postForm(server(), '/oauth2/revoke', { token: next.refresh_token as string }, { basic: tc });
+      const secrets = [
+        tc.secret as string,
+        code,
+        verifier,
+        tokens.access_token,
+        tokens.refresh_token as string,
+        next.access_token,
+        next.refresh_token as string,
+        clientBasic(tc.client.clientId, tc.secret as string).slice(6),
+      ];
+      const leaks = server().logs.filter((line) => secrets.some((secret) => line.includes(secret)));
+      assert.deepEqual(leaks, []);
+    });
+
     test('RFC 7523 private_key_jwt: accepted once; replayed, long-lived or foreign-key assertions are not', async () => {
       const { publicKey, privateKey } = await generateKeyPair('ES256');
       const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
