@@ -19,6 +19,7 @@ import { buildMailServices } from './mail/mail-services.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { JtiReplayCache } from './oauth/dpop/dpop-proof.ts';
 import { buildOAuthServices } from './oauth/oauth-services.ts';
+import { buildOAuthTokenServices } from './oauth/token/token-services.ts';
 import { PolicyRepository } from './policies/policy-repository.ts';
 import { buildGroupPolicyServices } from './policies/policy-services.ts';
 import { openStorage, type Storage, type StorageOptions } from './storage/database.ts';
@@ -152,16 +153,17 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       maxLifetimeSeconds: config.refresh_tokens.max_lifetime_seconds,
     },
   });
+  const secretBox = new SecretBox(
+    serverKey(config.data_dir, config.refresh_tokens.encryption_key, {
+      option: 'refresh_tokens.encryption_key',
+      file: REFRESH_TOKEN_KEY_FILE,
+    }),
+  );
   const refreshTokenIssuer = new RefreshTokenIssuer({
     refreshTokens,
     revoker,
     events,
-    secretBox: new SecretBox(
-      serverKey(config.data_dir, config.refresh_tokens.encryption_key, {
-        option: 'refresh_tokens.encryption_key',
-        file: REFRESH_TOKEN_KEY_FILE,
-      }),
-    ),
+    secretBox,
     reuseOnRelogin: config.refresh_tokens.reuse_on_relogin,
     now,
   });
@@ -174,11 +176,27 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     intervalSeconds: config.token_cleanup_interval,
     batchSize: config.token_cleanup_batch_size,
     purgeOthers: async (batchSize) => {
-      const purged = await loginGate.purgeExpired(batchSize);
+      const purged = (await loginGate.purgeExpired(batchSize)) + (await oauthTokens.purgeExpired(batchSize));
       // Also where ID-token signing keys are pre-published and retired when nobody signs or reads the JWKS.
       if (config.oauth.enabled) await oauth.keyring.maintain();
       return purged;
     },
+  });
+  // The OAuth token endpoint issues ordinary Gatehouse tokens, through the same repositories and revoker.
+  const oauthTokens = buildOAuthTokenServices({
+    config,
+    db,
+    oauth,
+    tokens,
+    users,
+    policies,
+    revoker,
+    tokenCheck,
+    gate: loginGate,
+    events,
+    audit,
+    secretBox,
+    now,
   });
   const tokenService = new TokenService({
     authenticator,
@@ -259,6 +277,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     },
     tokenService,
     oauth,
+    oauthTokens,
     ...mail,
     ...buildGroupPolicyServices({ groups, policies, users, tenants }),
     refreshTokenService: new RefreshTokenService({ refreshTokens, users, tenants, revoker, events }),

@@ -19,8 +19,8 @@ import type { TestServer } from '../testing/test-server.ts';
 
 /**
  * security.md §5.3 CC-1 and CC-2: one refresh token used by many requests at once, and many
- * offline logins of one (user, client_id) at once. Wazo mode only: refresh-token rotation does
- * not exist yet (TODO(#6): CC-1 rotation mode, exactly one winner, once OAuth adds rotation).
+ * offline logins of one (user, client_id) at once. Wazo mode only: the rotation mode of OAuth
+ * clients is in cc-oauth.test.ts.
  */
 
 const SIZES = [2, 10, 50];

@@ -67,6 +67,32 @@ function refreshTokenEvent(suffix: 'created' | 'deleted', token: RefreshTokenRef
 export const refreshTokenCreated = (t: RefreshTokenRef) => refreshTokenEvent('created', t);
 export const refreshTokenDeleted = (t: RefreshTokenRef) => refreshTokenEvent('deleted', t);
 
+/**
+ * An OAuth refresh token was presented again after it had been rotated away (outside the grace
+ * window): the whole family was revoked (D3, RFC 9700 §4.14.2). Sent to the user, whose
+ * applications may want to ask them to sign in again.
+ */
+export function refreshTokenReuseDetected(grant: {
+  uuid: string;
+  clientId: string;
+  userUuid: string | null;
+  tenantUuid: string;
+}): DomainEvent {
+  const user = escapeRoutingKeyPart(grant.userUuid ?? 'None');
+  return {
+    name: 'auth_refresh_token_reuse_detected',
+    routingKey: `auth.users.${user}.tokens.${escapeRoutingKeyPart(grant.clientId)}.reuse_detected`,
+    data: {
+      grant_uuid: grant.uuid,
+      client_id: grant.clientId,
+      user_uuid: grant.userUuid,
+      tenant_uuid: grant.tenantUuid,
+    },
+    tenantUuid: grant.tenantUuid,
+    userUuids: grant.userUuid ? [grant.userUuid] : [],
+  };
+}
+
 /** Tenant events go to every user of the tenant (`user_uuid:*`). */
 function tenantEvent(name: string, suffix: string, uuid: string, data: Record<string, unknown>): DomainEvent {
   return {

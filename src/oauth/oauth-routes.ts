@@ -2,8 +2,10 @@ import formBody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Container } from '../container.ts';
 import { registerAuthorizePages } from './authorize/authorize-pages.ts';
+import { registerMetadataRoutes } from './metadata/metadata-routes.ts';
 import { handleOAuthError } from './oauth-error.ts';
 import { oidcRoutes } from './oidc/oidc-routes.ts';
+import { registerTokenRoutes } from './token/token-routes.ts';
 
 /**
  * The OAuth 2.1 / OpenID Connect endpoints, outside wazo's /0.1 prefix: /oauth2/* and
@@ -13,8 +15,14 @@ import { oidcRoutes } from './oidc/oidc-routes.ts';
 export function oauthRoutes(container: Container): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     await app.register(formBody, { bodyLimit: 64 * 1024 });
-    await registerAuthorizePages(app, container);
     app.setErrorHandler(handleOAuthError);
+    // wazo's api.yml documents the /0.1 API only; these endpoints are described by discovery (RFC 8414).
+    app.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
+    await registerAuthorizePages(app, container);
+    registerTokenRoutes(app, container.oauthTokens, container.oauth.issuer);
+    registerMetadataRoutes(app, container.oauth);
     await app.register(oidcRoutes, {
       keyring: container.oauth.keyring,
       userinfo: container.oauth.userinfo,

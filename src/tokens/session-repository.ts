@@ -2,7 +2,7 @@ import type { ListParams } from '../http/list-query.ts';
 import type { Db } from '../storage/database.ts';
 import { paginate } from '../storage/pagination.ts';
 import { toBool } from '../storage/tables.ts';
-import type { Session } from './token.ts';
+import { CLIENT_AUTH_ID_PREFIX, type Session } from './token.ts';
 
 const SESSION_COLUMNS = ['uuid', 'tenant_uuid', 'user_uuid', 'mobile'] as const;
 
@@ -109,8 +109,23 @@ export class SessionRepository {
   async deleteByGrantsOfClient(clientId: string): Promise<Session[]> {
     const rows = await this.#db
       .deleteFrom('auth_session')
-      .where('grant_uuid', 'in', (eb) =>
-        eb.selectFrom('auth_oauth_grant').select('uuid').where('client_id', '=', clientId),
+      .where((eb) =>
+        eb.or([
+          eb(
+            'grant_uuid',
+            'in',
+            eb.selectFrom('auth_oauth_grant').select('uuid').where('client_id', '=', clientId),
+          ),
+          // client_credentials tokens belong to no grant: they are the client's own (auth_id client:<id>).
+          eb(
+            'uuid',
+            'in',
+            eb
+              .selectFrom('auth_token')
+              .select('session_uuid')
+              .where('auth_id', '=', `${CLIENT_AUTH_ID_PREFIX}${clientId}`),
+          ),
+        ]),
       )
       .returning(SESSION_COLUMNS)
       .execute();
@@ -127,6 +142,22 @@ export class SessionRepository {
           .selectFrom('auth_token')
           .select('session_uuid')
           .where('refresh_token_uuid', 'in', refreshTokenUuids),
+      )
+      .returning(SESSION_COLUMNS)
+      .execute();
+    return rows.map(toSession);
+  }
+
+  /** Sessions made from an OAuth grant (its refresh-token family), or named one by one (issue #6). */
+  async deleteByGrant(grantUuid: string | null, sessionUuids: readonly string[] = []): Promise<Session[]> {
+    if (grantUuid === null && sessionUuids.length === 0) return [];
+    const rows = await this.#db
+      .deleteFrom('auth_session')
+      .where((eb) =>
+        eb.or([
+          ...(grantUuid === null ? [] : [eb('grant_uuid', '=', grantUuid)]),
+          ...(sessionUuids.length === 0 ? [] : [eb('uuid', 'in', sessionUuids)]),
+        ]),
       )
       .returning(SESSION_COLUMNS)
       .execute();

@@ -68,6 +68,23 @@ export class SessionRevoker {
     });
   }
 
+  /**
+   * Ends the sessions of an OAuth grant (and any sessions named), with `before` (the grant's
+   * deletion) first in the same transaction: deleting the grant row waits for any issuance that
+   * holds it locked (token-repository.ts `grantUuid`), so its session is committed by the time the
+   * sessions are deleted, and a later issuance finds no grant. No live token survives (issue #6).
+   */
+  revokeGrant(
+    grantUuid: string | null,
+    sessionUuids: readonly string[],
+    before?: (tx: Db) => Promise<void>,
+  ): Promise<Session[]> {
+    return this.#revoke(async (sessions, tx) => {
+      await before?.(tx);
+      return sessions.deleteByGrant(grantUuid, sessionUuids);
+    });
+  }
+
   /** Publishes for sessions deleted elsewhere (the expiry purge: expired tokens need no eviction). */
   announce(sessions: readonly Session[]): void {
     for (const session of sessions) this.#deps.events.publish(sessionDeleted(session));

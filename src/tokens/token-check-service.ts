@@ -6,7 +6,7 @@ import type { TenantRepository } from '../tenants/tenant-repository.ts';
 import type { UserRepository } from '../users/user-repository.ts';
 import type { RevocationFeed } from './revocation-feed.ts';
 import type { SessionRevoker } from './session-revoker.ts';
-import { type AccessToken, isExpired, isUuid, SERVER_AUTH_ID } from './token.ts';
+import { type AccessToken, CLIENT_AUTH_ID_PREFIX, isExpired, isUuid, SERVER_AUTH_ID } from './token.ts';
 import { type CachedToken, type TokenCache, toCachedToken } from './token-cache.ts';
 import type { TokenRepository } from './token-repository.ts';
 
@@ -72,6 +72,14 @@ export class TokenCheckService {
     // One property read for the unbound tokens of every wazo service: the hot path stays as it was.
     if (token === null || !token.record.dpopJkt) return token;
     return (await this.#proofRefusal(token, value, dpop)) === null ? token : null;
+  }
+
+  /**
+   * A live token whether or not it is DPoP-bound, without a proof: for introspection (RFC 7662),
+   * whose answer carries `cnf.jkt` so that the resource server checks the proof itself (RFC 9449 §6.2).
+   */
+  async findIgnoringBinding(value: string): Promise<ValidToken | null> {
+    return this.#findLive(value);
   }
 
   /** `find`, telling a refused DPoP proof from an unknown, expired or unproven token. */
@@ -213,8 +221,10 @@ export class TokenCheckService {
   async #checkTenant(record: AccessToken, tenant: string): Promise<void> {
     if (record.authId === SERVER_AUTH_ID) return;
     const user = isUuid(record.authId) ? await this.#deps.users.getLoginCandidate(record.authId) : null;
-    const allowed =
-      user !== null && isUuid(tenant) && (await this.#deps.tenants.isInSubtree(user.tenantUuid, tenant));
+    // An OAuth client token (issue #6) belongs to its client's tenant, which is its session's.
+    const isClient = record.authId.startsWith(CLIENT_AUTH_ID_PREFIX);
+    const home = user?.tenantUuid ?? (isClient ? record.sessionTenantUuid : null);
+    const allowed = home !== null && isUuid(tenant) && (await this.#deps.tenants.isInSubtree(home, tenant));
     if (!allowed) throw new DomainError('forbidden-tenant', { message: `Unauthorized for tenant ${tenant}` });
   }
 }

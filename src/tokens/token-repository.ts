@@ -34,6 +34,7 @@ export class TokenRepository {
         const refusal = await checkUnderUserLock(tx, session.userUuid, conditions);
         if (refusal !== null) return refusal;
       }
+      if (conditions?.grantUuid && !(await lockGrant(tx, conditions.grantUuid))) return 'grant-revoked';
       await tx
         .insertInto('auth_session')
         .values({
@@ -117,9 +118,27 @@ export interface IssueConditions {
   sessionCap: number | null;
   /** Password logins: the stored hash the password was verified against must still be current. */
   passwordHash: string | null;
+  /**
+   * OAuth (issue #6): the grant (refresh-token family) the session is made from must still exist.
+   * Its row stays locked until the commit, and a family revocation deletes the grant before its
+   * sessions, so a token issued while its family is revoked is either refused here or deleted
+   * with the family: never left alive.
+   */
+  grantUuid?: string | null;
 }
 
-export type IssueOutcome = 'issued' | 'session-cap' | 'credentials-changed';
+export type IssueOutcome = 'issued' | 'session-cap' | 'credentials-changed' | 'grant-revoked';
+
+/** A no-op UPDATE of the grant row (the lock both engines share, as for the user below). */
+async function lockGrant(tx: Db, grantUuid: string): Promise<boolean> {
+  const locked = await tx
+    .updateTable('auth_oauth_grant')
+    .set((eb) => ({ generation: eb.ref('generation') }))
+    .where('uuid', '=', grantUuid)
+    .returning('uuid')
+    .executeTakeFirst();
+  return locked !== undefined;
+}
 
 /**
  * A no-op UPDATE of the user row is the one row lock both engines share (SQLite has no

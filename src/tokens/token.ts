@@ -48,6 +48,9 @@ export interface RefreshToken {
 /** auth_id of tokens that belong to the server itself rather than a user (wazo §3.13). */
 export const SERVER_AUTH_ID = 'wazo-auth';
 
+/** auth_id prefix of OAuth client_credentials tokens (`client:<client_id>`): they act for a client, not a user. */
+export const CLIENT_AUTH_ID_PREFIX = 'client:';
+
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: string): boolean {

@@ -88,6 +88,15 @@ export class DeviceCodeRepository {
       .execute();
   }
 
+  /** RFC 8628 §3.5 slow_down: the client polled too fast; it must now wait 5 seconds longer. */
+  async slowDown(deviceCodeHash: string, nowMs: number): Promise<void> {
+    await this.#db
+      .updateTable('auth_oauth_device_code')
+      .set((eb) => ({ last_polled_at_ms: nowMs, interval_seconds: eb('interval_seconds', '+', 5) }))
+      .where('device_code_hash', '=', deviceCodeHash)
+      .execute();
+  }
+
   /** approved → used, once: exactly one poll gets the tokens. */
   async claimApproved(deviceCodeHash: string): Promise<boolean> {
     const result = await this.#db
