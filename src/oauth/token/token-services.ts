@@ -91,6 +91,8 @@ export function buildOAuthTokenServices(deps: OAuthTokenServiceDeps) {
   const { codes, deviceCodes } = oauth.repositories;
   return {
     grants,
+    /** Ends a family and its sessions on every instance (e.g. when a client or a consent is removed). */
+    familyRevocation: revocation,
     clientAuthenticator,
     tokenEndpoint: new TokenEndpoint({
       clientAuthenticator,
