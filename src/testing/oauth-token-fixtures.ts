@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { digestClientSecret } from '../oauth/clients/client-authenticator.ts';
 import type { OAuthClient } from '../oauth/clients/oauth-client.ts';
 import { GRANT_TYPES } from '../oauth/clients/oauth-client.ts';
-import { digestCode } from '../oauth/token/grant-authorization-code.ts';
+import { digestAuthorizationCode } from '../oauth/codes/code-values.ts';
 import { s256Challenge } from '../oauth/token/pkce.ts';
 import type { CreatedUser, HttpResult } from './http-client.ts';
 import { grantAcl, newUser } from './test-fixtures.ts';
@@ -96,7 +96,7 @@ export async function insertCode(
   const { verifier, challenge } = pkcePair();
   const now = server.container.clock.now();
   await server.container.oauth.repositories.codes.insert({
-    codeHash: digestCode(code),
+    codeHash: digestAuthorizationCode(code),
     clientId: client.clientId,
     userUuid,
     redirectUri: options.redirectUri ?? TEST_REDIRECT_URI,

@@ -1,7 +1,7 @@
-import { randomInt } from 'node:crypto';
 import { digestToken, newTokenValue } from '../../crypto/token-values.ts';
 import type { OAuthClient } from '../clients/oauth-client.ts';
 import type { DeviceCodeRepository } from '../codes/device-code-repository.ts';
+import { formatUserCode, generateUserCode } from '../codes/user-code.ts';
 import type { Issuer } from '../issuer.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { parseScope } from '../scopes/scope-catalog.ts';
@@ -24,19 +24,6 @@ export interface DeviceAuthorizationResponse {
   verification_uri_complete: string;
   expires_in: number;
   interval: number;
-}
-
-/** RFC 8628 §6.1: consonants only, so no words and no look-alike digits; 20^8 ≈ 2^34.6 values. */
-const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
-
-/**
- * TODO(#6): the verification page's generateUserCode (codes/user-code.ts) replaces this at merge;
- * same alphabet, length and stored form (upper case, no dash).
- */
-function drawUserCode(): string {
-  let code = '';
-  for (let i = 0; i < 8; i += 1) code += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
-  return code;
 }
 
 /** A user code drawn twice is astronomically rare; a few draws make a collision a non-event. */
@@ -64,7 +51,7 @@ export class DeviceAuthorization {
     const { deviceCodes, lifetimeSeconds, intervalSeconds } = this.#deps;
     const deviceCode = newTokenValue();
     for (let draw = 1; draw <= MAX_DRAWS; draw += 1) {
-      const userCode = drawUserCode();
+      const userCode = generateUserCode();
       const inserted = await deviceCodes.insert({
         deviceCodeHash: digestToken(deviceCode),
         userCode,
@@ -83,7 +70,7 @@ export class DeviceAuthorization {
   }
 
   #response(deviceCode: string, userCode: string): DeviceAuthorizationResponse {
-    const shown = `${userCode.slice(0, 4)}-${userCode.slice(4)}`;
+    const shown = formatUserCode(userCode);
     const verificationUri = this.#deps.issuer.url('/oauth2/device');
     return {
       device_code: deviceCode,

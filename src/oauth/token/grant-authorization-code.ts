@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type {
   AuthorizationCode,
   AuthorizationCodeRepository,
 } from '../codes/authorization-code-repository.ts';
+import { digestAuthorizationCode } from '../codes/code-values.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { parseScope } from '../scopes/scope-catalog.ts';
 import { requireBoundKey } from './dpop-binding.ts';
@@ -16,11 +16,6 @@ export interface AuthorizationCodeGrantDeps {
   userGrants: UserGrantIssuer;
   revocation: FamilyRevocation;
   now: () => number;
-}
-
-/** Codes are random strings of the authorization endpoint; stored as the SHA-256 hex of their text. */
-export function digestCode(code: string): string {
-  return createHash('sha256').update(code, 'utf8').digest('hex');
 }
 
 const INVALID = 'The authorization code is invalid, expired or already used.';
@@ -44,7 +39,7 @@ export class AuthorizationCodeGrant {
     // A code always has a challenge: no verifier is a PKCE downgrade attempt (RFC 9700 §4.8).
     if (!isWellFormedVerifier(verifier))
       throw new OAuthError('invalid_grant', 'A valid code_verifier is required.');
-    const redemption = await this.#deps.codes.redeem(digestCode(code), this.#deps.now());
+    const redemption = await this.#deps.codes.redeem(digestAuthorizationCode(code), this.#deps.now());
     if (redemption.outcome === 'reused') {
       await this.#deps.revocation.revoke(
         redemption.grantUuid,
@@ -79,7 +74,7 @@ export class AuthorizationCodeGrant {
     redirectUri?: string,
   ): void {
     if (stored.clientId !== request.client.clientId) throw new OAuthError('invalid_grant', INVALID);
-    if (redirectUri !== stored.redirectUri) {
+    if (!sameRedirect(stored.redirectUri, redirectUri, request.client.redirectUris)) {
       throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request.');
     }
     if (!verifierMatches(verifier, stored.codeChallenge)) {
@@ -87,4 +82,14 @@ export class AuthorizationCodeGrant {
     }
     requireBoundKey(stored.dpopJkt, request.dpopJkt);
   }
+}
+
+/**
+ * The redirect URI sent to /authorize must be sent again, identical (RFC 6749 §4.1.3). One left out
+ * at both steps is accepted only for a client with a single registered URI, the one /authorize
+ * then used (OAuth 2.1 §4.1.1): no other URI could have received the code.
+ */
+function sameRedirect(stored: string, presented: string | undefined, registered: readonly string[]): boolean {
+  if (presented !== undefined) return presented === stored;
+  return registered.length === 1 && registered[0] === stored;
 }

@@ -56,6 +56,29 @@ await describeEachDialect(
       assert.equal(oauthErrorOf(result), 'invalid_grant');
     });
 
+    test('§2 item 3 redirect_uri left out: accepted only when the client has a single registered URI', async () => {
+      const user = await oauthUser(server());
+      const single = await newOAuthClient(server());
+      const first = await insertCode(server(), single.client, user.uuid);
+      const accepted = await tokenRequest(server(), single, {
+        grant_type: 'authorization_code',
+        code: first.code,
+        code_verifier: first.verifier,
+      });
+      assert.equal(accepted.status, 200);
+      const two = await newOAuthClient(server(), {
+        redirectUris: [TEST_REDIRECT_URI, `${TEST_REDIRECT_URI}/second`],
+      });
+      const second = await insertCode(server(), two.client, user.uuid);
+      const refused = await tokenRequest(server(), two, {
+        grant_type: 'authorization_code',
+        code: second.code,
+        code_verifier: second.verifier,
+      });
+      assert.equal(refused.status, 400);
+      assert.equal(oauthErrorOf(refused), 'invalid_grant');
+    });
+
     test('§2 item 4 a code used twice is refused and what it issued is revoked', async () => {
       const tc = await newOAuthClient(server());
       const user = await oauthUser(server());
