@@ -95,21 +95,18 @@ await describeEachDialect(
       const user = await createUser(server());
       remember(user.password);
       await grantAcl(server(), user, ['confd.users.me.read']);
-      const widening = {
-        acl: ['#'],
-        scope: ['#'],
-        scopes: ['#'],
-        metadata: { acl: ['#'] },
-        purpose: 'internal',
-      };
-      const result = await postToken(server(), user.username, user.password, widening);
-      const token = tokenOf(result);
-      remember(token.token);
-      assert.ok(!token.acl.includes('#'), JSON.stringify(token.acl));
-      const check = await adminRequest(server(), `/token/${token.token}?scope=auth.users.create`, {
-        method: 'HEAD',
-      });
-      assert.equal(check.status, 403);
+      const others = { scopes: ['#'], metadata: { acl: ['#'] }, purpose: 'internal' };
+      // `acl` and its alias `scope` narrow a token (issue #6); sent together they are a 400.
+      for (const narrowing of [{ acl: ['#'] }, { scope: ['#'] }]) {
+        const result = await postToken(server(), user.username, user.password, { ...narrowing, ...others });
+        const token = tokenOf(result);
+        remember(token.token);
+        assert.ok(!token.acl.includes('#'), JSON.stringify(token.acl));
+        const check = await adminRequest(server(), `/token/${token.token}?scope=auth.users.create`, {
+          method: 'HEAD',
+        });
+        assert.equal(check.status, 403);
+      }
     });
 
     test('S-EXP-1 expiration above the cap is 400, at the cap 200, zero or below 400', async () => {

@@ -159,6 +159,32 @@ function sweepCases(w: World): Case[] {
     }),
     nf('PUT', '/emails/{email_uuid}/confirm', { email_uuid: a.emailUnconfirmed }),
     nf('GET', '/emails/{email_uuid}/confirm', { email_uuid: a.emailUnconfirmed }),
+    ...oauthCases(a),
+  ];
+}
+
+/** The OAuth admin API (issue #6): A's client and scope, by uuid. */
+function oauthCases(a: World['a']): Case[] {
+  const client = { client_uuid: a.oauthClient.uuid };
+  const scope = { scope_uuid: a.oauthScope };
+  const nf = (method: string, route: string, params: Record<string, string>, body?: unknown): Case => ({
+    method,
+    route,
+    params,
+    expect: 404,
+    ...(body === undefined ? {} : { body }),
+  });
+  return [
+    nf('GET', '/oauth/clients/{client_uuid}', client),
+    nf('PUT', '/oauth/clients/{client_uuid}', client, {
+      name: 'taken over',
+      grant_types: ['client_credentials'],
+    }),
+    nf('POST', '/oauth/clients/{client_uuid}/secret', client),
+    nf('DELETE', '/oauth/clients/{client_uuid}', client),
+    nf('GET', '/oauth/scopes/{scope_uuid}', scope),
+    nf('PUT', '/oauth/scopes/{scope_uuid}', scope, { acl: ['sweep.taken.over'] }),
+    nf('DELETE', '/oauth/scopes/{scope_uuid}', scope),
   ];
 }
 
@@ -192,6 +218,8 @@ const NOT_FOUND_IDS = new Set([
   'unknown-group',
   'unknown-email',
   'cannot-find-refresh-token-matching-client-id',
+  'unknown-oauth-client',
+  'unknown-oauth-scope',
 ]);
 
 /** A 404 from a handler that looked the object up, not the router's (which would mean a wrong path). */
@@ -276,6 +304,7 @@ await describeEachDialect('tenant isolation sweep', {}, ({ server }) => {
     const { a } = world;
     const secrets = [a.tenant, a.user.uuid, a.user.username, a.group, a.policy.uuid, a.policy.slug];
     secrets.push(a.sharedPolicy.uuid, a.sharedPolicy.slug, a.session, a.clientId, a.emailConfirmed);
+    secrets.push(a.oauthClient.uuid, a.oauthClient.clientId, a.oauthScope);
     const lists = Object.entries(doc.paths).filter(([path, ops]) => {
       const schema = ops.get?.responses?.['200']?.content?.['application/json']?.schema;
       return !path.includes('{') && schema?.properties?.items !== undefined;

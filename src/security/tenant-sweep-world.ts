@@ -28,6 +28,9 @@ export interface World {
     sharedPolicy: { uuid: string; slug: string };
     clientId: string;
     refreshToken: string;
+    /** An OAuth scope and an OAuth client of A (issue #6). */
+    oauthScope: string;
+    oauthClient: { uuid: string; clientId: string };
   };
   /** Tenant B, a sibling of A: its admin (ACL `#` within B) makes every call; `user` is another user of B. */
   b: Side & { admin: CreatedUser; adminToken: string; adminSession: string };
@@ -84,6 +87,18 @@ export async function buildWorld(server: TestServer): Promise<World> {
     client_id: clientId,
   });
 
+  const oauthScope = (await call(server, top, 'POST', '/oauth/scopes', tenantA, {
+    name: 'sweep:read',
+    acl: ['sweep.shared.read'],
+  })) as { uuid: string };
+  const oauthClient = (await call(server, top, 'POST', '/oauth/clients', tenantA, {
+    name: 'Sweep client',
+    client_type: 'confidential',
+    grant_types: ['client_credentials'],
+    scopes: ['sweep:read'],
+    acl: ['sweep.shared.read'],
+  })) as { uuid: string; client_id: string };
+
   const admin = await newUser(server, { firstname: 'Bob' }, tenantB);
   await grantAcl(server, admin, ['#']);
   const adminLogin = await login(server, admin.username, admin.password);
@@ -103,6 +118,8 @@ export async function buildWorld(server: TestServer): Promise<World> {
       sharedPolicy: { uuid: sharedPolicy.uuid, slug: sharedPolicy.slug },
       clientId,
       refreshToken: loginA.refresh_token as string,
+      oauthScope: oauthScope.uuid,
+      oauthClient: { uuid: oauthClient.uuid, clientId: oauthClient.client_id },
     },
     b: {
       tenant: tenantB,
@@ -133,6 +150,8 @@ export async function snapshot(server: TestServer, world: World): Promise<Record
     `/groups/${a.group}/policies`,
     `/policies/${a.policy.uuid}`,
     `/policies/${a.sharedPolicy.uuid}`,
+    `/oauth/clients/${a.oauthClient.uuid}`,
+    `/oauth/scopes/${a.oauthScope}`,
     `/tenants/${b.tenant}`,
     `/users/${b.user.uuid}`,
     `/users/${b.user.uuid}/policies`,
