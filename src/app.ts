@@ -217,10 +217,12 @@ function checkFastPath(container: Container, shutdown: { closing: boolean }): Fa
     isClosing: () => shutdown.closing,
     singleValuedHeaders: SINGLE_VALUED,
     maxPlainScopeLength: Math.min(512, config.http.max_scope_length),
-    onAnswered: (verdict, status, seconds) => {
-      if (!config.metrics.enabled) return;
-      metrics.observeRequest('HEAD', route, status, seconds);
-      metrics.observeCheck(verdict);
-    },
+    recorders: config.metrics.enabled
+      ? {
+          valid: metrics.checkRecorder('HEAD', route, 204, 'valid'),
+          forbidden: metrics.checkRecorder('HEAD', route, 403, 'forbidden'),
+          unknown: metrics.checkRecorder('HEAD', route, 404, 'unknown'),
+        }
+      : null,
   });
 }

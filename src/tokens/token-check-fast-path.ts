@@ -22,8 +22,8 @@ export interface CheckFastPathOptions {
   headers: Readonly<Record<string, string>>;
   /** The JSON error body the full path renders for a refusal; HEAD sends only its length. */
   refusalBody(verdict: Exclude<CachedVerdict, 'valid'>, scope: string | undefined): string;
-  /** Called once per answered request (metrics), with its status and duration. */
-  onAnswered(verdict: CachedVerdict, status: number, seconds: number): void;
+  /** Metrics: one recorder per answer (request count and latency, check result); null when off. */
+  recorders: Readonly<Record<CachedVerdict, (seconds: number) => void>> | null;
   isClosing(): boolean;
   /** Headers the request rules refuse to see twice (request-rules.ts). */
   singleValuedHeaders: ReadonlySet<string>;
@@ -60,7 +60,7 @@ export function createCheckFastPath(options: CheckFastPathOptions): FastPath {
       response.writeHead(STATUS[verdict], refusal);
     }
     response.end();
-    options.onAnswered(verdict, STATUS[verdict], (performance.now() - started) / 1000);
+    options.recorders?.[verdict]((performance.now() - started) / 1000);
     return true;
   };
 }
