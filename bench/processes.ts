@@ -26,6 +26,13 @@ export function pinGeneratorAndServers(): void {
   serverCpus = cpus === 2 ? '1' : `1-${cpus - 1}`;
 }
 
+/** With --cpu-prof DIR: Gatehouse children write a V8 CPU profile there when they stop. */
+let profileDir: string | null = null;
+
+export function profileServersInto(dir: string): void {
+  profileDir = dir;
+}
+
 /** `node args…`, under `taskset -c <server CPUs>` with --pin (taskset execs node: same pid). */
 function spawnServer(args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
   if (serverCpus === null) return spawn(process.execPath, args, options);
@@ -100,6 +107,7 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Child> 
     GATEHOUSE_TOKEN_CACHE_MAX_AGE_SECONDS: String(CACHE_MAX_AGE_SECONDS),
   });
   const args = [
+    ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
     '--expose-gc',
     '--import',
     'tsx',
