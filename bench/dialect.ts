@@ -73,21 +73,22 @@ async function runDialect(options: DialectRunOptions, db: string, databaseUrl: s
     await attempt(options, `${db} a-f`, async () => {
       report.rows.push(...(await runThroughput(ctx, log)));
     });
-    await attempt(options, `${db} g`, async () => {
-      log(`  ${db}: g statements per operation`);
-      report.queries.push(...(await countQueries(ctx)));
-    });
+    if (!settings.checksOnly)
+      await attempt(options, `${db} g`, async () => {
+        log(`  ${db}: g statements per operation`);
+        report.queries.push(...(await countQueries(ctx)));
+      });
     if (settings.instances >= 2 && db === 'postgres') {
       await attempt(options, `${db} j`, () => runSecondInstance(options, ctx, databaseUrl));
     }
     // The cache is the same code on both engines: measured once, on the first engine run.
-    if (report.memory.length === 0) {
+    if (report.memory.length === 0 && !settings.checksOnly) {
       await attempt(options, `${db} h`, async () => {
         report.memory.push(await measureMemory(ctx, log));
       });
     }
     const solo = report.rows.find((r) => r.db === db && r.scenario.startsWith('a '));
-    if (settings.large && solo) {
+    if (settings.large && solo && !settings.checksOnly) {
       await attempt(options, `${db} i`, async () => {
         const { large, row } = await measureLarge(ctx, solo, log);
         report.large.push(large);

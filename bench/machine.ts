@@ -15,7 +15,11 @@ export const ARGON2 = {
   memoryKib: passwords.argon2_memory_kib.default,
   timeCost: passwords.argon2_time_cost.default,
 };
-export const PG_DATABASE = 'gatehouse_bench';
+/**
+ * One database per run: benchmarks started side by side on one PostgreSQL (several worktrees) would
+ * otherwise drop each other's database (`with (force)` ends its connections) in the middle of a run.
+ */
+export const PG_DATABASE = `gatehouse_bench_${process.pid}`;
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 async function repeatFor(seconds: number, workers: number, task: () => Promise<unknown>): Promise<number> {

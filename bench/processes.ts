@@ -1,8 +1,9 @@
 // Child processes of the benchmark: the bare node:http baseline and Gatehouse instances, all on
 // 127.0.0.1. Every child is registered so that it is killed however the benchmark ends.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProbeStats } from './probe.ts';
 
@@ -10,6 +11,33 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const READY_TIMEOUT_MS = 60_000;
 export const CACHE_MAX_AGE_SECONDS = 3600;
 const live = new Set<ChildProcess>();
+/** With --pin: the CPU list every server is started on (`taskset -c`). */
+let serverCpus: string | null = null;
+
+/**
+ * --pin: this process (autocannon, the load generator) keeps CPU 0 and every server child gets the
+ * others, so the generator and the server under test never compete for one core. Both the bare
+ * server and Gatehouse are started this way, so their ratio stays a like-for-like comparison.
+ */
+export function pinGeneratorAndServers(): void {
+  const cpus = availableParallelism();
+  if (cpus < 2) throw new Error('--pin needs at least 2 CPUs');
+  execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  serverCpus = cpus === 2 ? '1' : `1-${cpus - 1}`;
+}
+
+/** With --cpu-prof DIR: Gatehouse children write a V8 CPU profile there when they stop. */
+let profileDir: string | null = null;
+
+export function profileServersInto(dir: string): void {
+  profileDir = dir;
+}
+
+/** `node args…`, under `taskset -c <server CPUs>` with --pin (taskset execs node: same pid). */
+function spawnServer(args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  if (serverCpus === null) return spawn(process.execPath, args, options);
+  return spawn('taskset', ['-c', serverCpus, process.execPath, ...args], options);
+}
 
 export interface Child {
   name: string;
@@ -54,7 +82,7 @@ export async function freePort(): Promise<number> {
 export async function startBare(): Promise<Child> {
   const port = await freePort();
   const env = { ...process.env, BENCH_PORT: String(port) };
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts'], { cwd: ROOT, env });
+  const proc = spawnServer(['--import', 'tsx', 'bench/bare-server.ts'], { cwd: ROOT, env });
   return track('bare', proc, port, '/');
 }
 
@@ -79,6 +107,7 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Child> 
     GATEHOUSE_TOKEN_CACHE_MAX_AGE_SECONDS: String(CACHE_MAX_AGE_SECONDS),
   });
   const args = [
+    ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
     '--expose-gc',
     '--import',
     'tsx',
@@ -87,7 +116,7 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Child> 
     'bin/gatehouse.js',
     'serve',
   ];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const proc = spawnServer(args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   return track(options.name, proc, port, '/0.1/status');
 }
 

@@ -10,11 +10,14 @@
 //   j  --instances 2: two instances on PostgreSQL, throughput and revocation propagation
 // Options: --duration S (10)  --repeat N (1, medians)  --connections N (50)  --large
 //          --large-count N (10,000,000)  --rss-tokens N (100,000; 1M with --large)  --instances 2
-//          --only sqlite|postgres
+//          --only sqlite|postgres  --checks-only (a, and j with --instances 2)
+//          --pin: the load generator (this process) on CPU 0, each server on the other CPUs, so they
+//          never take each other's core (bare server and Gatehouse alike; needs taskset)
+//          --cpu-prof DIR: each Gatehouse process writes a V8 CPU profile (.cpuprofile) into DIR
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSqliteAndPostgres } from './dialect.ts';
 import { runLoad } from './load.ts';
@@ -27,7 +30,13 @@ import {
   rawHashRate,
   sqliteCommitRate,
 } from './machine.ts';
-import { CACHE_MAX_AGE_SECONDS, killAllChildren, startBare } from './processes.ts';
+import {
+  CACHE_MAX_AGE_SECONDS,
+  killAllChildren,
+  pinGeneratorAndServers,
+  profileServersInto,
+  startBare,
+} from './processes.ts';
 import { type BenchReport, describeMachine, formatReport, writeJson } from './report.ts';
 import { checkMix } from './requests.ts';
 import { type BenchSettings, HOT, median, toRow } from './scenarios.ts';
@@ -37,7 +46,7 @@ function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
 
-function readSettings(): BenchSettings & { only: string | undefined } {
+function readSettings(): BenchSettings & { only: string | undefined; cpuProfDir: string | undefined } {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '10' },
@@ -48,6 +57,9 @@ function readSettings(): BenchSettings & { only: string | undefined } {
       'rss-tokens': { type: 'string' },
       instances: { type: 'string', default: '1' },
       only: { type: 'string' },
+      'checks-only': { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
   });
   const int = (name: string, text: string, min: number) => {
@@ -68,6 +80,9 @@ function readSettings(): BenchSettings & { only: string | undefined } {
     largeCount: int('large-count', values['large-count'], 1),
     instances: int('instances', values.instances, 1),
     only: values.only,
+    checksOnly: values['checks-only'],
+    pin: values.pin,
+    cpuProfDir: values['cpu-prof'],
   };
 }
 
@@ -130,6 +145,9 @@ async function main(): Promise<void> {
   const tokens = new TokenSet(randomBytes(8).toString('hex'));
   assertScopesMatchAcl(tokens);
   const report = emptyReport(settings);
+  // After the machine is described (this process then sees one CPU); the hash rate is measured on it.
+  if (settings.pin) pinGeneratorAndServers();
+  if (settings.cpuProfDir !== undefined) profileServersInto(resolve(settings.cpuProfDir));
   const pgUrl = settings.only === 'sqlite' ? null : await preparePostgres(report.notes);
   const workDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   process.once('exit', () => rmSync(workDir, { recursive: true, force: true }));

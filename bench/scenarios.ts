@@ -32,6 +32,10 @@ export interface BenchSettings {
   large: boolean;
   largeCount: number;
   instances: number;
+  /** Scenario a only (with --instances 2, j too): for iterating on the check path. */
+  checksOnly: boolean;
+  /** Load generator on CPU 0, every server on the other CPUs (processes.ts). */
+  pin: boolean;
 }
 
 export interface InstanceContext {
@@ -159,6 +163,7 @@ export async function runThroughput(ctx: InstanceContext, log: (line: string) =>
   };
   await warmChecks(ctx);
   const solo = await step('a HEAD check 90/5/5', checkLoad(ctx), CHECK_STATUSES);
+  if (ctx.settings.checksOnly) return rows;
   await step(
     'b GET token',
     load(ctx, connections, (c) => tokenReads(ctx.hot, c)),

@@ -5,15 +5,16 @@ import { configRoutes } from './config-api/config-routes.ts';
 import type { Container } from './container.ts';
 import { emailRoutes } from './emails/email-routes.ts';
 import { DomainError } from './errors/domain-error.ts';
+import { catalogEntry } from './errors/error-catalog.ts';
 import { groupRoutes } from './groups/group-routes.ts';
 import './http/auth-context.ts';
 import { buildAuthHook } from './http/auth-hook.ts';
 import { handleClientError, refuseConnect } from './http/client-error.ts';
 import { registerCors } from './http/cors.ts';
-import { handleError } from './http/error-handler.ts';
+import { handleError, legacyErrorBody } from './http/error-handler.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { RouteMethods } from './http/method-not-allowed.ts';
-import { buildRequestRules, repeatedSingleValuedHeader } from './http/request-rules.ts';
+import { buildRequestRules, SINGLE_VALUED } from './http/request-rules.ts';
 import { registerValidators } from './http/validators.ts';
 import { metricsRoutes, recordRequestMetrics } from './metrics/metrics-routes.ts';
 import { directDpop } from './oauth/dpop/dpop-request.ts';
@@ -34,6 +35,7 @@ import {
   type FastPath,
   serverWithFastPath,
 } from './tokens/token-check-fast-path.ts';
+import { missingScopeMessage } from './tokens/token-check-service.ts';
 import { tokenRoutes } from './tokens/token-routes.ts';
 import { userRoutes } from './users/user-routes.ts';
 
@@ -187,8 +189,8 @@ function apiRoutes(container: Container): FastifyPluginAsync {
 }
 
 /**
- * The framework-free answer to cached, granted `HEAD /token/{t}?scope=` checks, or null when it
- * is switched off or the CORS setup makes headers depend on the request.
+ * The framework-free answer to `HEAD /token/{t}?scope=` checks the cache can answer (204, 403,
+ * 404), or null when it is switched off or the CORS setup makes headers depend on the request.
  */
 function checkFastPath(container: Container, shutdown: { closing: boolean }): FastPath | null {
   const { config, metrics, tokenCheck } = container;
@@ -198,17 +200,29 @@ function checkFastPath(container: Container, shutdown: { closing: boolean }): Fa
   });
   if (!config.token_cache.fast_path || headers === null) return null;
   const route = `${config.http.path_prefix}${API_PREFIX}/token/:token`;
+  const notFound = catalogEntry('no-such-token');
+  const forbidden = catalogEntry('missing-scope');
   return createCheckFastPath({
     routePrefix: `${config.http.path_prefix}${API_PREFIX}/token/`,
-    grantsFromCache: (token, scope) => tokenCheck.grantsFromCache(token, scope),
+    verdictFromCache: (token, scope) => tokenCheck.verdictFromCache(token, scope),
     headers,
-    isClosing: () => shutdown.closing,
-    refusedByRequestRules: (request) => repeatedSingleValuedHeader(request.rawHeaders) !== null,
-    maxPlainScopeLength: Math.min(512, config.http.max_scope_length),
-    onAnswered: (seconds) => {
-      if (!config.metrics.enabled) return;
-      metrics.observeRequest('HEAD', route, 204, seconds);
-      metrics.observeCheck('valid');
+    // What handleError renders for no-such-token and missing-scope (legacy shape, wazo §3.6).
+    refusalBody: (verdict, scope) => {
+      const [status, message] =
+        verdict === 'unknown' || scope === undefined
+          ? [notFound.status, notFound.message]
+          : [forbidden.status, missingScopeMessage(scope)];
+      return JSON.stringify(legacyErrorBody(status, message, Date.now() / 1000));
     },
+    isClosing: () => shutdown.closing,
+    singleValuedHeaders: SINGLE_VALUED,
+    maxPlainScopeLength: Math.min(512, config.http.max_scope_length),
+    recorders: config.metrics.enabled
+      ? {
+          valid: metrics.checkRecorder('HEAD', route, 204, 'valid'),
+          forbidden: metrics.checkRecorder('HEAD', route, 403, 'forbidden'),
+          unknown: metrics.checkRecorder('HEAD', route, 404, 'unknown'),
+        }
+      : null,
   });
 }

@@ -223,7 +223,7 @@ function matchesSegments({ matchers, openEnded }: SegmentEntry, input: string): 
     const allowed = matchers[i]!;
     if (allowed.length === 0) {
       for (let j = start; j < end; j++) if (input.charCodeAt(j) === HASH_CODE) return false;
-    } else if (!allowed.some((value) => value.length === end - start && input.slice(start, end) === value)) {
+    } else if (!allowed.some((value) => value.length === end - start && input.startsWith(value, start))) {
       return false;
     }
     if (dot === -1) return i === matchers.length - 1 && !openEnded;
@@ -261,7 +261,7 @@ class EntrySet {
   matches(input: string): boolean {
     if (this.matchesAll || this.exact.has(input)) return true;
     for (const prefix of this.prefixes) {
-      if (input.length >= prefix.length && input.slice(0, prefix.length) === prefix) return true;
+      if (input.startsWith(prefix)) return true;
     }
     for (const entry of this.segmentEntries) if (matchesSegments(entry, input)) return true;
     return this.program?.matches(input) ?? false;

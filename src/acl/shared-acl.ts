@@ -106,6 +106,8 @@ function holderSpellings(input: string, { authId, sessionUuid }: AclSubject): st
   const mentionsHolder =
     (authId !== null && input.includes(authId)) || (sessionUuid !== null && input.includes(sessionUuid));
   if (!mentionsHolder) return [input];
+  const one = oneHolderSegment(input, authId, sessionUuid);
+  if (one !== null) return one;
   let spellings = [''];
   let holderSegments = 0;
   for (const [index, segment] of input.split('.').entries()) {
@@ -117,4 +119,30 @@ function holderSpellings(input: string, { authId, sessionUuid }: AclSubject): st
     spellings = spellings.flatMap((head) => options.map((option) => `${head}${separator}${option}`));
   }
   return spellings;
+}
+
+/**
+ * The usual required access names its holder once (`confd.users.<auth id>.read`): its two
+ * spellings, found by walking the dots in place (this runs on every token check). Null when a
+ * segment is the holder more than once over, for the general combination above.
+ */
+function oneHolderSegment(input: string, authId: string | null, sessionUuid: string | null): string[] | null {
+  let found: string[] = [input];
+  let start = 0;
+  for (;;) {
+    const dot = input.indexOf('.', start);
+    const end = dot === -1 ? input.length : dot;
+    const isMe = authId !== null && isSegment(input, start, end, authId);
+    const isSession = sessionUuid !== null && isSegment(input, start, end, sessionUuid);
+    if (isMe || isSession) {
+      if (found.length > 1 || (isMe && isSession)) return null;
+      found = [input, input.slice(0, start) + (isMe ? ME_MARKER : SESSION_MARKER) + input.slice(end)];
+    }
+    if (dot === -1) return found;
+    start = dot + 1;
+  }
+}
+
+function isSegment(input: string, start: number, end: number, value: string): boolean {
+  return end - start === value.length && input.startsWith(value, start);
 }

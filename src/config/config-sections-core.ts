@@ -188,8 +188,9 @@ export const TokenCacheConfig = Type.Object(
     fast_path: Type.Boolean({
       default: true,
       description:
-        'Answer cached, granted `HEAD /0.1/token/{token}?scope=` checks before the web framework ' +
-        '(same answer, a third of the CPU). They are counted in the metrics but not logged one by one.',
+        'Answer `HEAD /0.1/token/{token}?scope=` checks the cache can settle (granted 204, refused scope ' +
+        '403, unknown or expired token 404) before the web framework (same answer, a third of the CPU). ' +
+        'They are counted in the metrics but not logged one by one.',
     }),
   },
   { additionalProperties: false, default: {} },

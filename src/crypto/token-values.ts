@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /**
  * A new access or refresh token: UUID-shaped (8-4-4-4-12 hex) so wazo clients and route patterns
@@ -26,7 +26,8 @@ export function isTokenShaped(value: string): boolean {
  * a dump yields nothing that validates. Tokens carry 128 random bits, so no salt or slow hash is needed.
  */
 export function digestToken(value: string): string {
-  return createHash('sha256').update(value.toLowerCase()).digest('hex');
+  // One-shot hash (Node 20.12+): no Hash object per call, the same hex digest (issue #4 hot path).
+  return hash('sha256', value.toLowerCase(), 'hex');
 }
 
 /** The form wazo-auth logs tokens in: everything masked but the last 8 characters. */

@@ -37,7 +37,7 @@ export function renderError(error: DomainError, request: FastifyRequest): Record
   const message = error.options.message ?? entry.message;
   const now = Date.now() / 1000;
   const shape = entry.shape === 'route' ? (routeConfig(request)?.errorShape ?? 'api') : entry.shape;
-  if (shape === 'legacy') return { reason: [message], timestamp: [now], status_code: entry.status };
+  if (shape === 'legacy') return legacyErrorBody(entry.status, message, now);
   const body: Record<string, unknown> = {
     message,
     error_id: entry.errorId ?? error.code,
@@ -47,6 +47,14 @@ export function renderError(error: DomainError, request: FastifyRequest): Record
   const resource = error.options.resource ?? entry.resource;
   if (resource) body.resource = resource;
   return body;
+}
+
+/**
+ * wazo's legacy error body (`reason`, `timestamp`, `status_code`); the token check fast path sends
+ * the length of the same body for its refusals, so it is built in one place.
+ */
+export function legacyErrorBody(status: number, message: string, nowSeconds: number) {
+  return { reason: [message], timestamp: [nowSeconds], status_code: status };
 }
 
 function toDomainError(error: FastifyError, request: FastifyRequest): DomainError {

@@ -7,7 +7,7 @@ import type { RouteMethods } from './method-not-allowed.ts';
  * silently keeps the first Authorization, so a proxy and Gatehouse could each act on a different
  * copy; a repeat is refused outright instead (security.md §5.4 FZ-HDR).
  */
-const SINGLE_VALUED = new Set([
+export const SINGLE_VALUED: ReadonlySet<string> = new Set([
   'x-auth-token',
   'authorization',
   'wazo-tenant',

@@ -7,7 +7,7 @@ export interface MetricSources {
   pool(): { total: number; idle: number; waiting: number } | null;
 }
 
-type CheckResult = 'valid' | 'forbidden' | 'unknown';
+export type CheckResult = 'valid' | 'forbidden' | 'unknown';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -49,12 +49,42 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly #children = new Map<string, { count: Counter; latency: Histogram }>();
+  readonly #checkChildren = new Map<CheckResult, Counter>();
 
   constructor(sources: MetricSources) {
     this.#registerReadings(sources);
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const child = this.#child(method, route, status);
+    child.count.inc();
+    child.latency.observe(seconds);
+  }
+
+  /**
+   * `observeRequest` and `observeCheck` with their labels looked up once, for the token check fast
+   * path, which records the same few outcomes on every request.
+   */
+  checkRecorder(
+    method: string,
+    route: string,
+    status: number,
+    result: CheckResult,
+  ): (seconds: number) => void {
+    const { count, latency } = this.#child(method, route, status);
+    const check = this.#checkChild(result);
+    return (seconds) => {
+      count.inc();
+      latency.observe(seconds);
+      check.inc();
+    };
+  }
+
+  observeCheck(result: CheckResult): void {
+    this.#checkChild(result).inc();
+  }
+
+  #child(method: string, route: string, status: number): { count: Counter; latency: Histogram } {
     const key = `${method} ${route} ${status}`;
     let child = this.#children.get(key);
     if (!child) {
@@ -64,12 +94,16 @@ export class Metrics {
       };
       this.#children.set(key, child);
     }
-    child.count.inc();
-    child.latency.observe(seconds);
+    return child;
   }
 
-  observeCheck(result: CheckResult): void {
-    this.#checks.labels(result).inc();
+  #checkChild(result: CheckResult): Counter {
+    let child = this.#checkChildren.get(result);
+    if (!child) {
+      child = this.#checks.labels(result) as unknown as Counter;
+      this.#checkChildren.set(result, child);
+    }
+    return child;
   }
 
   observeHashWait(seconds: number): void {

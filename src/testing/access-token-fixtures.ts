@@ -3,6 +3,8 @@ import { digestToken, newTokenValue } from '../crypto/token-values.ts';
 import type { TestServer } from './test-server.ts';
 
 export interface InsertedTokenOptions {
+  /** The token's value (default: a new one). */
+  value?: string;
   /** The token's user (auth_id); the server's admin when absent. */
   userUuid?: string;
   tenantUuid?: string;
@@ -23,7 +25,7 @@ export async function insertAccessToken(
   server: TestServer,
   options: InsertedTokenOptions = {},
 ): Promise<string> {
-  const value = newTokenValue();
+  const value = options.value ?? newTokenValue();
   const sessionUuid = randomUUID();
   const now = server.container.clock.now();
   const userUuid = options.userUuid ?? server.adminUuid;

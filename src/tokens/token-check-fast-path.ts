@@ -1,26 +1,32 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { CachedVerdict } from './token-check-service.ts';
 
 /**
  * The platform's hot path without the framework. Every Wazo service sends
  * `HEAD /0.1/token/{t}?scope=…` on every request; Fastify's routing, hooks and validation cost
  * about three times what the check itself does (issue #4 bench). A request of exactly that form
- * whose token the cache proves live and granting the scope is answered here with the same 204 and
- * headers Fastify would send. Everything else (a miss, a refusal, an unknown token, any other
- * parameter, a browser `Origin`, a `DPoP` proof, percent-encoded input, a server shutting down) goes on to Fastify
- * unchanged, so this path can only ever say "valid" when the full path would say it too.
+ * that the cache alone can answer gets here the answer the full path would give, byte for byte:
+ * 204 when the token is live and grants the scope, 403 when it refuses the scope, 404 for a
+ * negative entry or an expired token (HEAD: no body, but the headers and Content-Length of the
+ * wazo error body). Everything else (a miss, a bound token, any other parameter, a browser
+ * `Origin`, a `DPoP` proof, a repeated credential header, percent-encoded input, a server shutting
+ * down) goes on to Fastify unchanged. These routes declare no ACL, so the audit hook writes no line
+ * for their answers, refusals included; metrics count them as the framework's hook would.
  */
 export interface CheckFastPathOptions {
   /** `<path_prefix>/0.1/token/` */
   routePrefix: string;
-  /** The cache-only answer: true when the token is live and grants the scope (if any). */
-  grantsFromCache(token: string, scope: string | undefined): boolean;
-  /** Headers the framework adds to every such response (CORS), sent the same here. */
+  /** The cache-only answer (see TokenCheckService.verdictFromCache); null: ask the full path. */
+  verdictFromCache(token: string, scope: string | undefined): CachedVerdict | null;
+  /** Headers the framework adds to every such response (CORS, no-store), sent the same here. */
   headers: Readonly<Record<string, string>>;
-  /** Called once per answered request (metrics), with its duration. */
-  onAnswered(seconds: number): void;
+  /** The JSON error body the full path renders for a refusal; HEAD sends only its length. */
+  refusalBody(verdict: Exclude<CachedVerdict, 'valid'>, scope: string | undefined): string;
+  /** Metrics: one recorder per answer (request count and latency, check result); null when off. */
+  recorders: Readonly<Record<CachedVerdict, (seconds: number) => void>> | null;
   isClosing(): boolean;
-  /** Requests the framework's request rules would refuse (a repeated credential header). */
-  refusedByRequestRules(request: IncomingMessage): boolean;
+  /** Headers the request rules refuse to see twice (request-rules.ts). */
+  singleValuedHeaders: ReadonlySet<string>;
   /** Longer scopes are read by the full parser, which also enforces the configured cap. */
   maxPlainScopeLength: number;
 }
@@ -28,29 +34,74 @@ export interface CheckFastPathOptions {
 const TOKEN_LENGTH = 36;
 const QUESTION_MARK = 63;
 const NEEDS_FULL_PARSER = /[%&+#]/;
+const STATUS: Record<CachedVerdict, number> = { valid: 204, forbidden: 403, unknown: 404 };
 
 export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 export function createCheckFastPath(options: CheckFastPathOptions): FastPath {
   const prefix = options.routePrefix;
   const tokenEnd = prefix.length + TOKEN_LENGTH;
+  const valid = { ...options.headers };
+  const refusal = refusalHeaders(valid);
   return (request, response) => {
     const started = performance.now();
     const url = request.url;
     if (request.method !== 'HEAD' || url === undefined || !url.startsWith(prefix)) return false;
     if (url.length !== tokenEnd && url.charCodeAt(tokenEnd) !== QUESTION_MARK) return false;
-    if (request.headers.origin !== undefined || request.headers.host === undefined) return false;
-    // A DPoP proof is verified by the full path only (RFC 9449; bound tokens never pass here either).
-    if (request.headers.dpop !== undefined) return false;
-    if (options.isClosing() || options.refusedByRequestRules(request)) return false;
+    if (!plainHeaders(request.rawHeaders, options.singleValuedHeaders) || options.isClosing()) return false;
     const scope =
       url.length === tokenEnd ? undefined : plainScope(url, tokenEnd + 1, options.maxPlainScopeLength);
-    if (scope === null || !options.grantsFromCache(url.slice(prefix.length, tokenEnd), scope)) return false;
-    response.writeHead(204, options.headers);
+    if (scope === null) return false;
+    const verdict = options.verdictFromCache(url.slice(prefix.length, tokenEnd), scope);
+    if (verdict === null) return false;
+    if (verdict === 'valid') response.writeHead(204, valid);
+    else {
+      refusal['content-length'] = String(Buffer.byteLength(options.refusalBody(verdict, scope)));
+      response.writeHead(STATUS[verdict], refusal);
+    }
     response.end();
-    options.onAnswered((performance.now() - started) / 1000);
+    options.recorders?.[verdict]((performance.now() - started) / 1000);
     return true;
   };
+}
+
+/**
+ * The headers of a refused check in the order Fastify writes them: CORS (set on request),
+ * Content-Type (set by send), the no-store pair (onSend), Content-Length (last, filled per answer).
+ */
+function refusalHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const refusal: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('access-control-')) refusal[name] = value;
+  }
+  refusal['content-type'] = 'application/json; charset=utf-8';
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith('access-control-')) refusal[name] = value;
+  }
+  refusal['content-length'] = '';
+  return refusal;
+}
+
+/**
+ * One pass over the raw header list, without building `request.headers`: a Host header, no
+ * `Origin` (CORS answers depend on it), no `DPoP` proof (RFC 9449: verified by the full path only;
+ * bound tokens never pass here either), and no repeated single-valued header (the request rules
+ * refuse those with 400).
+ */
+function plainHeaders(raw: readonly string[], singleValued: ReadonlySet<string>): boolean {
+  let host = false;
+  let seen: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (name === 'host') host = true;
+    else if (name === 'origin' || name === 'dpop') return false;
+    else if (singleValued.has(name)) {
+      seen ??= [];
+      if (seen.includes(name)) return false;
+      seen.push(name);
+    }
+  }
+  return host;
 }
 
 /** The value of a query that is exactly `scope=<plain text>`; null when the full parser must read it. */

@@ -26,6 +26,9 @@ export interface TokenCheckDeps {
 
 export type ValidToken = CachedToken;
 
+/** What the cache alone says of a check: 204, 403 or 404. */
+export type CachedVerdict = 'valid' | 'forbidden' | 'unknown';
+
 /**
  * What comes with a token besides its value: a DPoP proof (RFC 9449), and the request it must be
  * for when the caller knows it. A bound token is valid only with a proof of its key; for an
@@ -108,22 +111,29 @@ export class TokenCheckService {
   }
 
   /**
-   * True when the cache alone proves the token live and granting `scope`: the question the
-   * framework-free fast path asks. False means "let the full path decide" (a miss, an unknown or
-   * expired token, a refused scope, a feed that is not current), never "refused".
+   * The answer the cache alone gives to `HEAD /token/{t}?scope=`, the question the framework-free
+   * fast path asks: 'valid' (204), 'forbidden' (the scope is refused: 403), 'unknown' (a negative
+   * entry, or a cached token past its expiry: 404). Null means "let the full path decide" (a miss, a
+   * DPoP-bound token, a feed that is not current, a value that is not token-shaped), never a refusal.
+   * The full path counts every cached answer as a hit; so does this.
    */
-  grantsFromCache(value: string, scope: string | undefined): boolean {
-    if (!isTokenShaped(value)) return false;
+  verdictFromCache(value: string, scope: string | undefined): CachedVerdict | null {
+    if (!isTokenShaped(value)) return null;
     const now = this.#deps.now();
-    if (!this.#deps.feed.isCurrent(now)) return false;
+    if (!this.#deps.feed.isCurrent(now)) return null;
     const { cache } = this.#deps;
     const token = cache.peek(digestToken(value), now);
-    if (!token || isExpired(token.record, now)) return false;
+    if (token === undefined) return null;
     // A bound token is valid only with a proof, which the full path verifies (RFC 9449 §7).
-    if (token.record.dpopJkt) return false;
-    if (scope !== undefined && !token.acl().grants(scope)) return false;
+    if (token?.record.dpopJkt) return null;
     cache.stats.hits += 1;
-    return true;
+    if (token === null || isExpired(token.record, now)) return 'unknown';
+    return scope === undefined || token.acl().grants(scope) ? 'valid' : 'forbidden';
+  }
+
+  /** True when the cache alone proves the token live and granting `scope` (see `verdictFromCache`). */
+  grantsFromCache(value: string, scope: string | undefined): boolean {
+    return this.verdictFromCache(value, scope) === 'valid';
   }
 
   #load(digest: string, cacheable: boolean): Promise<CachedToken | null> {
@@ -157,7 +167,7 @@ export class TokenCheckService {
   ): Promise<AccessToken> {
     const token = await this.#require(value, dpop);
     if (query.scope !== undefined && !token.acl().grants(query.scope)) {
-      throw new DomainError('missing-scope', { message: `Unauthorized for ${transliterate(query.scope)}` });
+      throw new DomainError('missing-scope', { message: missingScopeMessage(query.scope) });
     }
     if (query.tenant !== undefined) await this.#checkTenant(token.record, query.tenant);
     return token.record;
@@ -227,6 +237,11 @@ export class TokenCheckService {
     const allowed = home !== null && isUuid(tenant) && (await this.#deps.tenants.isInSubtree(home, tenant));
     if (!allowed) throw new DomainError('forbidden-tenant', { message: `Unauthorized for tenant ${tenant}` });
   }
+}
+
+/** The message of a refused scope (also sent by the fast path, so both paths say the same). */
+export function missingScopeMessage(scope: string): string {
+  return `Unauthorized for ${transliterate(scope)}`;
 }
 
 /** wazo-auth puts the refused scope in an ASCII-only message; accents are folded, the rest dropped. */
