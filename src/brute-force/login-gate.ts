@@ -119,6 +119,26 @@ export class LoginGate {
     return isLocked(state, accountMaxFailures, accountWindowMs, this.#deps.now());
   }
 
+  /**
+   * A refresh login's checks, with one read: the 429 of `assertAddressAllowed`, then whether the
+   * account (null: the token named none) is locked for this address, as `isLocked` says.
+   */
+  async checkRefreshAttempt(account: AccountRef | null, address: string): Promise<{ locked: boolean }> {
+    if (!this.#on) return { locked: false };
+    const { addressMaxFailures, addressWindowMs, accountMaxFailures, accountWindowMs } = this.#deps.settings;
+    const ipKey = addressKey(address);
+    const [ip, held] = await this.#deps.failures.getPair(
+      ipKey,
+      account ? accountKey(account, address) : ipKey,
+    );
+    const now = this.#deps.now();
+    if (ip && isAtCap(ip, addressMaxFailures, addressWindowMs, now)) {
+      const seconds = retryAfterSeconds(ip, addressWindowMs, now);
+      throw new DomainError('too-many-failed-logins', { headers: { 'retry-after': String(seconds) } });
+    }
+    return { locked: account !== null && isLocked(held, accountMaxFailures, accountWindowMs, now) };
+  }
+
   /** A login succeeded: the account's counter for this address starts again (documented choice). */
   async succeeded(ticket: AttemptTicket): Promise<void> {
     if (ticket.key) await this.#deps.failures.delete(ticket.key);

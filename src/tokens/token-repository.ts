@@ -1,6 +1,7 @@
 import type { Db } from '../storage/database.ts';
 import type { WriteRunner } from '../storage/group-commit.ts';
 import { decodeJsonObject, decodeStringList, encodeJson } from '../storage/json-codec.ts';
+import { type ParamOf, PrecompiledQuery } from '../storage/precompiled-query.ts';
 import { toBool } from '../storage/tables.ts';
 import type { AccessToken, Session } from './token.ts';
 
@@ -34,35 +35,29 @@ export class TokenRepository {
         const refusal = await checkUnderUserLock(tx, session.userUuid, conditions);
         if (refusal !== null) return refusal;
       }
-      await tx
-        .insertInto('auth_session')
-        .values({
-          uuid: session.uuid,
-          tenant_uuid: session.tenantUuid,
-          user_uuid: session.userUuid,
-          mobile: session.mobile,
-          created_at: nowMs,
-          grant_uuid: session.grantUuid ?? null,
-        })
-        .execute();
-      await tx
-        .insertInto('auth_token')
-        .values({
-          token_hash: token.digest,
-          session_uuid: session.uuid,
-          auth_id: token.authId,
-          pbx_user_uuid: token.pbxUserUuid,
-          xivo_uuid: token.xivoUuid,
-          issued_at_ms: token.issuedAtMs,
-          expires_at_ms: token.expiresAtMs,
-          metadata: encodeJson(token.metadata),
-          user_agent: token.userAgent,
-          remote_addr: token.remoteAddr,
-          acl: encodeJson(token.acl),
-          refresh_token_uuid: token.refreshTokenUuid,
-          dpop_jkt: token.dpopJkt ?? null,
-        })
-        .execute();
+      await INSERT_SESSION.execute(tx, {
+        uuid: session.uuid,
+        tenantUuid: session.tenantUuid,
+        userUuid: session.userUuid,
+        mobile: session.mobile,
+        createdAt: nowMs,
+        grantUuid: session.grantUuid ?? null,
+      });
+      await INSERT_TOKEN.execute(tx, {
+        digest: token.digest,
+        sessionUuid: session.uuid,
+        authId: token.authId,
+        pbxUserUuid: token.pbxUserUuid,
+        xivoUuid: token.xivoUuid,
+        issuedAtMs: token.issuedAtMs,
+        expiresAtMs: token.expiresAtMs,
+        metadata: encodeJson(token.metadata),
+        userAgent: token.userAgent,
+        remoteAddr: token.remoteAddr,
+        acl: encodeJson(token.acl),
+        refreshTokenUuid: token.refreshTokenUuid,
+        dpopJkt: token.dpopJkt ?? null,
+      });
       return 'issued' as const;
     });
   }
@@ -117,6 +112,11 @@ export interface IssueConditions {
   sessionCap: number | null;
   /** Password logins: the stored hash the password was verified against must still be current. */
   passwordHash: string | null;
+  /**
+   * Refresh logins: the refresh token used must still exist (its deletion ends the sessions made
+   * from it, D15, so none may start after it), and its last use is recorded in the same commit.
+   */
+  refreshTokenUse?: { uuid: string; atMs: number } | null;
 }
 
 export type IssueOutcome = 'issued' | 'session-cap' | 'credentials-changed';
@@ -124,28 +124,113 @@ export type IssueOutcome = 'issued' | 'session-cap' | 'credentials-changed';
 /**
  * A no-op UPDATE of the user row is the one row lock both engines share (SQLite has no
  * SELECT … FOR UPDATE; its writers are serialized anyway). It holds until the transaction ends,
- * and finds no row when the user was deleted meanwhile.
+ * and finds no row when the user was deleted meanwhile. The session count is a statement of its
+ * own, run after the lock is held: on PostgreSQL a statement sees only what was committed before
+ * it started, so a count inside the locking statement could miss a session just committed (CC-6).
  */
 async function checkUnderUserLock(
   tx: Db,
   userUuid: string,
   conditions: IssueConditions,
 ): Promise<IssueOutcome | null> {
-  const locked = await tx
-    .updateTable('auth_user')
-    .set((eb) => ({ purpose: eb.ref('purpose') }))
-    .where('uuid', '=', userUuid)
-    .returning('password_hash')
-    .executeTakeFirst();
+  const locked = await LOCK_USER.takeFirst(tx, { userUuid });
   if (!locked) return 'credentials-changed';
   if (conditions.passwordHash !== null && locked.password_hash !== conditions.passwordHash) {
     return 'credentials-changed';
   }
+  const use = conditions.refreshTokenUse;
+  if (use && !(await TOUCH_REFRESH_TOKEN.takeFirst(tx, { uuid: use.uuid, atMs: use.atMs }))) {
+    return 'credentials-changed';
+  }
   if (conditions.sessionCap === null) return null;
-  const row = await tx
+  const row = await COUNT_SESSIONS.takeFirst(tx, { userUuid });
+  return Number(row?.n) < conditions.sessionCap ? null : 'session-cap';
+}
+
+// The statements every login runs, compiled once (storage/precompiled-query.ts).
+
+const LOCK_USER = new PrecompiledQuery((db, p: ParamOf<{ userUuid: string }>) =>
+  db
+    .updateTable('auth_user')
+    .set((eb) => ({ purpose: eb.ref('purpose') }))
+    .where('uuid', '=', p('userUuid'))
+    .returning('password_hash'),
+);
+
+const TOUCH_REFRESH_TOKEN = new PrecompiledQuery((db, p: ParamOf<{ uuid: string; atMs: number }>) =>
+  db
+    .updateTable('auth_refresh_token')
+    .set({ last_used_at: p('atMs') })
+    .where('uuid', '=', p('uuid'))
+    .returning('uuid'),
+);
+
+const COUNT_SESSIONS = new PrecompiledQuery((db, p: ParamOf<{ userUuid: string }>) =>
+  db
     .selectFrom('auth_session')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_uuid', '=', userUuid)
-    .executeTakeFirstOrThrow();
-  return Number(row.n) < conditions.sessionCap ? null : 'session-cap';
+    .where('user_uuid', '=', p('userUuid')),
+);
+
+interface SessionValues {
+  uuid: string;
+  tenantUuid: string;
+  userUuid: string | null;
+  mobile: boolean;
+  createdAt: number;
+  grantUuid: string | null;
 }
+
+const INSERT_SESSION = new PrecompiledQuery((db, p: ParamOf<SessionValues>) =>
+  db.insertInto('auth_session').values({
+    uuid: p('uuid'),
+    tenant_uuid: p('tenantUuid'),
+    user_uuid: p('userUuid'),
+    mobile: p('mobile'),
+    created_at: p('createdAt'),
+    grant_uuid: p('grantUuid'),
+  }),
+);
+
+interface TokenValues {
+  digest: string;
+  sessionUuid: string;
+  authId: string;
+  pbxUserUuid: string | null;
+  xivoUuid: string | null;
+  issuedAtMs: number;
+  expiresAtMs: number;
+  metadata: string;
+  userAgent: string;
+  remoteAddr: string;
+  acl: string;
+  refreshTokenUuid: string | null;
+  dpopJkt: string | null;
+}
+
+const INSERT_TOKEN = new PrecompiledQuery((db, p: ParamOf<TokenValues>) =>
+  db.insertInto('auth_token').values({
+    token_hash: p('digest'),
+    session_uuid: p('sessionUuid'),
+    auth_id: p('authId'),
+    pbx_user_uuid: p('pbxUserUuid'),
+    xivo_uuid: p('xivoUuid'),
+    issued_at_ms: p('issuedAtMs'),
+    expires_at_ms: p('expiresAtMs'),
+    metadata: p('metadata'),
+    user_agent: p('userAgent'),
+    remote_addr: p('remoteAddr'),
+    acl: p('acl'),
+    refresh_token_uuid: p('refreshTokenUuid'),
+    dpop_jkt: p('dpopJkt'),
+  }),
+);
+
+/** The login statements, for the test that compares them with their builder versions. */
+export const LOGIN_STATEMENTS = {
+  LOCK_USER,
+  TOUCH_REFRESH_TOKEN,
+  COUNT_SESSIONS,
+  INSERT_SESSION,
+  INSERT_TOKEN,
+};
