@@ -55,10 +55,27 @@ export class PrecompiledQuery<P extends object, O> {
 
   #compilePlan(db: Db, adapter: object): Plan {
     const compiled = this.#build(db, (name) => new Slot(name) as never).compile();
-    const plan = { compiled, bindings: compiled.parameters, sqlite: adapter instanceof SqliteAdapter };
+    const sqlite = adapter instanceof SqliteAdapter;
+    if (!sqlite && !preparedNames.has(compiled.sql)) {
+      preparedNames.set(compiled.sql, `gatehouse_${preparedNames.size + 1}`);
+    }
+    const plan = { compiled, bindings: compiled.parameters, sqlite };
     this.#plans.set(adapter, plan);
     return plan;
   }
+}
+
+/**
+ * PostgreSQL parses and plans an unnamed statement on every execution; a named one is parsed once
+ * per connection. The precompiled texts are few and fixed, so each gets a name, which the pool's
+ * clients use (pg-timed-pool.ts); any other text stays unnamed (an `in` list per length would
+ * otherwise fill every connection with statements).
+ */
+const preparedNames = new Map<string, string>();
+
+/** The prepared-statement name of a precompiled query's SQL text, if it is one. */
+export function preparedStatementName(sql: string): string | undefined {
+  return preparedNames.get(sql);
 }
 
 /** Where a value goes: Kysely keeps any non-expression object as a parameter, at its position. */
