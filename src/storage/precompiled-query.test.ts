@@ -98,7 +98,6 @@ await describeEachDialect('precompiled login statements', {}, ({ server }) => {
       },
       lockUser: { query: LOGIN_STATEMENTS.LOCK_USER, params: { userUuid: user.uuid } },
       touch: { query: LOGIN_STATEMENTS.TOUCH_REFRESH_TOKEN, params: { uuid: refreshUuid, atMs: now } },
-      countSessions: { query: LOGIN_STATEMENTS.COUNT_SESSIONS, params: { userUuid: user.uuid } },
       insertSession: {
         query: LOGIN_STATEMENTS.INSERT_SESSION,
         params: {
@@ -111,6 +110,12 @@ await describeEachDialect('precompiled login statements', {}, ({ server }) => {
         },
       },
     };
+    for (const cap of [0, 1, 1000]) {
+      cases[`insertSessionUnderCap ${cap}`] = {
+        query: LOGIN_STATEMENTS.INSERT_SESSION_UNDER_CAP,
+        params: { ...cases.insertSession?.params, cap },
+      };
+    }
     for (const [name, testCase] of Object.entries(cases)) await assertSameAsBuilder(db, name, testCase);
     // The token row needs its session: written for good now, then the token insert is compared.
     await LOGIN_STATEMENTS.INSERT_SESSION.execute(db, cases.insertSession?.params as never);

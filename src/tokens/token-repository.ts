@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import type { WriteRunner } from '../storage/group-commit.ts';
 import { decodeJsonObject, decodeStringList, encodeJson } from '../storage/json-codec.ts';
@@ -31,18 +32,24 @@ export class TokenRepository {
     conditions: IssueConditions | null = null,
   ): Promise<IssueOutcome> {
     return this.#writes.transaction(async (tx) => {
-      if (conditions !== null && session.userUuid !== null) {
-        const refusal = await checkUnderUserLock(tx, session.userUuid, conditions);
-        if (refusal !== null) return refusal;
-      }
-      await INSERT_SESSION.execute(tx, {
+      const values = {
         uuid: session.uuid,
         tenantUuid: session.tenantUuid,
         userUuid: session.userUuid,
         mobile: session.mobile,
         createdAt: nowMs,
         grantUuid: session.grantUuid ?? null,
-      });
+      };
+      const { userUuid } = session;
+      if (conditions !== null && userUuid !== null) {
+        const refusal = await checkUnderUserLock(tx, userUuid, conditions);
+        if (refusal !== null) return refusal;
+      }
+      const cap = conditions?.sessionCap ?? null;
+      if (cap === null || userUuid === null) await INSERT_SESSION.execute(tx, values);
+      else if ((await INSERT_SESSION_UNDER_CAP.execute(tx, { ...values, userUuid, cap })).length === 0) {
+        return 'session-cap';
+      }
       await INSERT_TOKEN.execute(tx, {
         digest: token.digest,
         sessionUuid: session.uuid,
@@ -124,9 +131,10 @@ export type IssueOutcome = 'issued' | 'session-cap' | 'credentials-changed';
 /**
  * A no-op UPDATE of the user row is the one row lock both engines share (SQLite has no
  * SELECT … FOR UPDATE; its writers are serialized anyway). It holds until the transaction ends,
- * and finds no row when the user was deleted meanwhile. The session count is a statement of its
- * own, run after the lock is held: on PostgreSQL a statement sees only what was committed before
- * it started, so a count inside the locking statement could miss a session just committed (CC-6).
+ * and finds no row when the user was deleted meanwhile. The session cap is then checked by the
+ * session insert itself (INSERT_SESSION_UNDER_CAP), a statement run after the lock is held: on
+ * PostgreSQL a statement sees only what was committed before it started, so a count inside the
+ * locking statement could miss a session just committed (CC-6).
  */
 async function checkUnderUserLock(
   tx: Db,
@@ -142,9 +150,7 @@ async function checkUnderUserLock(
   if (use && !(await TOUCH_REFRESH_TOKEN.takeFirst(tx, { uuid: use.uuid, atMs: use.atMs }))) {
     return 'credentials-changed';
   }
-  if (conditions.sessionCap === null) return null;
-  const row = await COUNT_SESSIONS.takeFirst(tx, { userUuid });
-  return Number(row?.n) < conditions.sessionCap ? null : 'session-cap';
+  return null;
 }
 
 // The statements every login runs, compiled once (storage/precompiled-query.ts).
@@ -165,13 +171,6 @@ const TOUCH_REFRESH_TOKEN = new PrecompiledQuery((db, p: ParamOf<{ uuid: string;
     .returning('uuid'),
 );
 
-const COUNT_SESSIONS = new PrecompiledQuery((db, p: ParamOf<{ userUuid: string }>) =>
-  db
-    .selectFrom('auth_session')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_uuid', '=', p('userUuid')),
-);
-
 interface SessionValues {
   uuid: string;
   tenantUuid: string;
@@ -190,6 +189,39 @@ const INSERT_SESSION = new PrecompiledQuery((db, p: ParamOf<SessionValues>) =>
     created_at: p('createdAt'),
     grant_uuid: p('grantUuid'),
   }),
+);
+
+/**
+ * The session, only while the user holds fewer than `cap` (wazo §3.2 step 7): count and insert
+ * in one statement. The casts type the selected parameters for PostgreSQL, which otherwise takes
+ * them for text.
+ */
+const INSERT_SESSION_UNDER_CAP = new PrecompiledQuery(
+  (db, p: ParamOf<SessionValues & { userUuid: string; cap: number }>) =>
+    db
+      .insertInto('auth_session')
+      .columns(['uuid', 'tenant_uuid', 'user_uuid', 'mobile', 'created_at', 'grant_uuid'])
+      .expression(
+        db
+          .selectNoFrom([
+            sql<string>`${p('uuid')}`.as('uuid'),
+            sql<string>`${p('tenantUuid')}`.as('tenant_uuid'),
+            sql<string>`${p('userUuid')}`.as('user_uuid'),
+            sql<boolean>`cast(${p('mobile')} as boolean)`.as('mobile'),
+            sql<number>`cast(${p('createdAt')} as bigint)`.as('created_at'),
+            sql<string | null>`cast(${p('grantUuid')} as varchar(36))`.as('grant_uuid'),
+          ])
+          .where(
+            (eb) =>
+              eb
+                .selectFrom('auth_session')
+                .select(eb.fn.countAll<number>().as('n'))
+                .where('user_uuid', '=', p('userUuid')),
+            '<',
+            sql<number>`cast(${p('cap')} as bigint)`,
+          ),
+      )
+      .returning('uuid'),
 );
 
 interface TokenValues {
@@ -230,7 +262,7 @@ const INSERT_TOKEN = new PrecompiledQuery((db, p: ParamOf<TokenValues>) =>
 export const LOGIN_STATEMENTS = {
   LOCK_USER,
   TOUCH_REFRESH_TOKEN,
-  COUNT_SESSIONS,
   INSERT_SESSION,
+  INSERT_SESSION_UNDER_CAP,
   INSERT_TOKEN,
 };
