@@ -84,7 +84,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
   const writes = writeRunner(db, storage.dialect);
   const tokens = new TokenRepository(db, writes);
   const sessions = new SessionRepository(db);
-  const refreshTokens = new RefreshTokenRepository(db, writes);
+  const refreshTokens = new RefreshTokenRepository(db);
 
   const hasher = new PasswordHasher({
     memoryKib: config.passwords.argon2_memory_kib,

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
+import { type ParamOf, PrecompiledQuery } from '../storage/precompiled-query.ts';
 import type { CounterState } from './brute-force.ts';
 
 export interface IncrementInput {
@@ -94,12 +95,18 @@ export class LoginFailureRepository {
   }
 
   async get(key: string): Promise<CounterState | null> {
-    const row = await this.#db
-      .selectFrom('auth_login_failure')
-      .select(COUNTER_COLUMNS)
-      .where('counter_key', '=', key)
-      .executeTakeFirst();
+    const row = await GET_COUNTER.takeFirst(this.#db, { key });
     return row ? toState(row) : null;
+  }
+
+  /** Two counters in one read (a refresh login checks its address and its account at once). */
+  async getPair(first: string, second: string): Promise<[CounterState | null, CounterState | null]> {
+    const rows = await GET_COUNTER_PAIR.execute(this.#db, { first, second });
+    const state = (key: string) => {
+      const row = rows.find((r) => r.counter_key === key);
+      return row ? toState(row) : null;
+    };
+    return [state(first), state(second)];
   }
 
   async delete(key: string): Promise<void> {
@@ -131,6 +138,21 @@ export class LoginFailureRepository {
     return rows.length;
   }
 }
+
+// Read on every login, so compiled once (storage/precompiled-query.ts).
+const GET_COUNTER = new PrecompiledQuery((db, p: ParamOf<{ key: string }>) =>
+  db.selectFrom('auth_login_failure').select(COUNTER_COLUMNS).where('counter_key', '=', p('key')),
+);
+
+const GET_COUNTER_PAIR = new PrecompiledQuery((db, p: ParamOf<{ first: string; second: string }>) =>
+  db
+    .selectFrom('auth_login_failure')
+    .select(['counter_key', ...COUNTER_COLUMNS])
+    .where('counter_key', 'in', [p('first'), p('second')]),
+);
+
+/** The counter reads, for the test that compares them with their builder versions. */
+export const COUNTER_STATEMENTS = { GET_COUNTER, GET_COUNTER_PAIR };
 
 function toState(row: {
   failures: number;

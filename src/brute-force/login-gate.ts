@@ -8,6 +8,7 @@ import {
   accountSubject,
   addressKey,
   type BruteForceSettings,
+  type CounterState,
   isAtCap,
   isLocked,
   lockDurationMs,
@@ -60,9 +61,11 @@ export class LoginGate {
   /** 429 with Retry-After once the client address has used up its failures (S-BF-3). */
   async assertAddressAllowed(address: string): Promise<void> {
     if (!this.#on) return;
+    this.#assertBelowAddressCap(await this.#deps.failures.get(addressKey(address)), this.#deps.now());
+  }
+
+  #assertBelowAddressCap(state: CounterState | null, now: number): void {
     const { addressMaxFailures, addressWindowMs } = this.#deps.settings;
-    const now = this.#deps.now();
-    const state = await this.#deps.failures.get(addressKey(address));
     if (state && isAtCap(state, addressMaxFailures, addressWindowMs, now)) {
       const seconds = retryAfterSeconds(state, addressWindowMs, now);
       throw new DomainError('too-many-failed-logins', { headers: { 'retry-after': String(seconds) } });
@@ -117,6 +120,23 @@ export class LoginGate {
     const { accountMaxFailures, accountWindowMs } = this.#deps.settings;
     const state = await this.#deps.failures.get(accountKey(account, address));
     return isLocked(state, accountMaxFailures, accountWindowMs, this.#deps.now());
+  }
+
+  /**
+   * A refresh login's checks, with one read: the 429 of `assertAddressAllowed`, then whether the
+   * account (null: the token named none) is locked for this address, as `isLocked` says.
+   */
+  async checkRefreshAttempt(account: AccountRef | null, address: string): Promise<{ locked: boolean }> {
+    if (!this.#on) return { locked: false };
+    const { accountMaxFailures, accountWindowMs } = this.#deps.settings;
+    const ipKey = addressKey(address);
+    const [ip, held] = await this.#deps.failures.getPair(
+      ipKey,
+      account ? accountKey(account, address) : ipKey,
+    );
+    const now = this.#deps.now();
+    this.#assertBelowAddressCap(ip, now);
+    return { locked: account !== null && isLocked(held, accountMaxFailures, accountWindowMs, now) };
   }
 
   /** A login succeeded: the account's counter for this address starts again (documented choice). */

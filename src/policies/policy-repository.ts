@@ -3,6 +3,7 @@ import { newId } from '../crypto/token-values.ts';
 import type { ListParams, ListResult } from '../http/list-query.ts';
 import type { Db } from '../storage/database.ts';
 import { paginate } from '../storage/pagination.ts';
+import { type ParamOf, PrecompiledQuery } from '../storage/precompiled-query.ts';
 import type { Policy, PolicyFilters, PolicyVisibility } from './policy.ts';
 import {
   applyFilters,
@@ -105,34 +106,9 @@ export class PolicyRepository {
    * concatenated in that order. One statement, because every login pays for it (issue #4: it took five).
    */
   async effectiveAcl(userUuid: string, defaultPolicySlug: string | null): Promise<string[]> {
-    const viaGroups = this.#db
-      .selectFrom('auth_user_group as ug')
-      .innerJoin('auth_group_policy as gp', 'gp.group_uuid', 'ug.group_uuid')
-      .innerJoin('auth_policy_access as pa', 'pa.policy_uuid', 'gp.policy_uuid')
-      .select([sql<number>`1`.as('part'), 'gp.group_uuid as owner', 'pa.access'])
-      .where('ug.user_uuid', '=', userUuid);
-    const direct = this.#db
-      .selectFrom('auth_user_policy as up')
-      .innerJoin('auth_policy_access as pa', 'pa.policy_uuid', 'up.policy_uuid')
-      .select([sql<number>`2`.as('part'), 'up.policy_uuid as owner', 'pa.access'])
-      .where('up.user_uuid', '=', userUuid);
-    const defaults = this.#db
-      .selectFrom('auth_policy as p')
-      .innerJoin('auth_tenant as t', 't.uuid', 'p.tenant_uuid')
-      .innerJoin('auth_policy_access as pa', 'pa.policy_uuid', 'p.uuid')
-      .select([sql<number>`0`.as('part'), 'p.uuid as owner', 'pa.access'])
-      .whereRef('t.uuid', '=', 't.parent_uuid')
-      .where('p.slug', '=', defaultPolicySlug ?? '');
-    const parts = defaultPolicySlug
-      ? defaults.unionAll(viaGroups).unionAll(direct)
-      : viaGroups.unionAll(direct);
-    const rows = await this.#db
-      .selectFrom(parts.as('acl'))
-      .select('acl.access')
-      .orderBy('acl.part')
-      .orderBy('acl.owner')
-      .orderBy('acl.access')
-      .execute();
+    const rows = defaultPolicySlug
+      ? await ACL_WITH_DEFAULT.execute(this.#db, { userUuid, defaultPolicySlug })
+      : await ACL_WITHOUT_DEFAULT.execute(this.#db, { userUuid, defaultPolicySlug: '' });
     return rows.map((r) => r.access);
   }
 
@@ -304,3 +280,40 @@ export class PolicyRepository {
     return byPolicy;
   }
 }
+
+/** The parts of a user's ACL; compiled once per shape (storage/precompiled-query.ts). */
+function aclQuery(withDefault: boolean) {
+  return (db: Db, p: ParamOf<{ userUuid: string; defaultPolicySlug: string }>) => {
+    const viaGroups = db
+      .selectFrom('auth_user_group as ug')
+      .innerJoin('auth_group_policy as gp', 'gp.group_uuid', 'ug.group_uuid')
+      .innerJoin('auth_policy_access as pa', 'pa.policy_uuid', 'gp.policy_uuid')
+      .select([sql<number>`1`.as('part'), 'gp.group_uuid as owner', 'pa.access'])
+      .where('ug.user_uuid', '=', p('userUuid'));
+    const direct = db
+      .selectFrom('auth_user_policy as up')
+      .innerJoin('auth_policy_access as pa', 'pa.policy_uuid', 'up.policy_uuid')
+      .select([sql<number>`2`.as('part'), 'up.policy_uuid as owner', 'pa.access'])
+      .where('up.user_uuid', '=', p('userUuid'));
+    const defaults = db
+      .selectFrom('auth_policy as p')
+      .innerJoin('auth_tenant as t', 't.uuid', 'p.tenant_uuid')
+      .innerJoin('auth_policy_access as pa', 'pa.policy_uuid', 'p.uuid')
+      .select([sql<number>`0`.as('part'), 'p.uuid as owner', 'pa.access'])
+      .whereRef('t.uuid', '=', 't.parent_uuid')
+      .where('p.slug', '=', p('defaultPolicySlug'));
+    const parts = withDefault ? defaults.unionAll(viaGroups).unionAll(direct) : viaGroups.unionAll(direct);
+    return db
+      .selectFrom(parts.as('acl'))
+      .select('acl.access')
+      .orderBy('acl.part')
+      .orderBy('acl.owner')
+      .orderBy('acl.access');
+  };
+}
+
+const ACL_WITH_DEFAULT = new PrecompiledQuery(aclQuery(true));
+const ACL_WITHOUT_DEFAULT = new PrecompiledQuery(aclQuery(false));
+
+/** The ACL reads, for the test that compares them with their builder versions. */
+export const ACL_STATEMENTS = { ACL_WITH_DEFAULT, ACL_WITHOUT_DEFAULT };

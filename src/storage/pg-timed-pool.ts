@@ -1,5 +1,6 @@
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import pg from 'pg';
+import { preparedStatementName } from './precompiled-query.ts';
 
 /**
  * Bounds every PostgreSQL statement (security.md FT-4): a hung or black-holed database must turn a
@@ -75,9 +76,12 @@ class TimedClient implements PostgresPoolClient {
         reject(new DatabaseTimeoutError(this.#timeoutMs));
       }, budgetMs);
     });
-    const running = this.#client.query(sqlOrCursor, parameters as unknown[]) as Promise<
-      PostgresQueryResult<unknown>
-    >;
+    const name = preparedStatementName(sqlOrCursor);
+    const running = (
+      name === undefined
+        ? this.#client.query(sqlOrCursor, parameters as unknown[])
+        : this.#client.query({ name, text: sqlOrCursor, values: parameters as unknown[] })
+    ) as Promise<PostgresQueryResult<unknown>>;
     return Promise.race([running, timeout]).finally(() => clearTimeout(timer));
   }
 

@@ -26,7 +26,7 @@ export interface Principal {
   user: LoginCandidate;
   /** The login name used (or stored on the refresh token used). */
   login: string;
-  /** Set for a refresh-token login. */
+  /** Set for a refresh-token login; its use is recorded when the session is written. */
   refreshToken: RefreshToken | null;
   /** Password logins: the stored hash the password matched, which must still be current at issue. */
   verifiedPasswordHash: string | null;
@@ -60,10 +60,10 @@ export class Authenticator {
 
   async authenticate(attempt: LoginAttempt): Promise<Principal> {
     const { request, credentials } = attempt;
-    await this.#deps.gate.assertAddressAllowed(attempt.remoteAddr);
     if (request.refreshToken && request.clientId) {
       return this.#withRefreshToken(attempt, request.refreshToken, request.clientId);
     }
+    await this.#deps.gate.assertAddressAllowed(attempt.remoteAddr);
     if (request.samlSessionId || request.domainName || request.tenantId) {
       // These select the SAML or LDAP methods, which this server does not provide.
       throw this.#fail(attempt, credentials?.login ?? null, 'authentication method not available');
@@ -121,22 +121,26 @@ export class Authenticator {
     return { user, login: credentials.login, refreshToken: null, verifiedPasswordHash };
   }
 
-  /** Failures here count against the client address only: a bad refresh token names no account. */
+  /**
+   * Failures here count against the client address only: a bad refresh token names no account.
+   * One read finds the token with its user, one more reads the address and account counters
+   * (issue #4); the address cap still answers 429 before anything else. The token's use is
+   * recorded with the new session, under the user-row lock (token-repository.ts).
+   */
   async #withRefreshToken(attempt: LoginAttempt, value: string, clientId: string): Promise<Principal> {
-    const token = isTokenShaped(value)
-      ? await this.#deps.refreshTokens.findByDigest(digestToken(value), clientId)
+    const found = isTokenShaped(value)
+      ? await this.#deps.refreshTokens.findForLogin(digestToken(value), clientId)
       : null;
-    if (!token) throw await this.#refuse(attempt, null, 'unknown refresh token for this client_id');
+    const account = found ? { login: found.token.login, user: found.user } : null;
+    const { locked } = await this.#deps.gate.checkRefreshAttempt(account, attempt.remoteAddr);
+    if (!found) throw await this.#refuse(attempt, null, 'unknown refresh token for this client_id');
+    const { token, user } = found;
     if (this.#isStale(token)) throw await this.#refuse(attempt, token.login, 'refresh token expired');
-    const user = await this.#deps.users.getLoginCandidate(token.userUuid);
-    if (!user?.enabled) throw await this.#refuse(attempt, token.login, 'user disabled or deleted');
-    if (await this.#deps.gate.isLocked({ login: token.login, user }, attempt.remoteAddr)) {
-      throw await this.#refuse(attempt, token.login, 'login locked after repeated failures');
-    }
+    if (!user.enabled) throw await this.#refuse(attempt, token.login, 'user disabled or deleted');
+    if (locked) throw await this.#refuse(attempt, token.login, 'login locked after repeated failures');
     if (user.effectiveMethod !== NATIVE) {
       throw await this.#refuse(attempt, token.login, `user authentication method is ${user.effectiveMethod}`);
     }
-    await this.#deps.refreshTokens.touch(token.uuid, this.#deps.now());
     return { user, login: token.login, refreshToken: token, verifiedPasswordHash: null };
   }
 

@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
 import { type ListParams, searchPattern } from '../http/list-query.ts';
 import type { Db } from '../storage/database.ts';
-import type { WriteRunner } from '../storage/group-commit.ts';
 import { decodeJsonObject, decodeStringList, encodeJson } from '../storage/json-codec.ts';
 import { paginate } from '../storage/pagination.ts';
+import { type ParamOf, PrecompiledQuery } from '../storage/precompiled-query.ts';
 import { toBool } from '../storage/tables.ts';
+import type { LoginCandidate } from '../users/user.ts';
+import { toCandidate } from '../users/user-repository.ts';
 import type { RefreshToken } from './token.ts';
 
 export interface NewRefreshToken extends Omit<RefreshToken, 'tenantUuid' | 'lastUsedAtMs'> {
@@ -40,27 +42,50 @@ const COLUMNS = [
   'r.acl',
 ] as const;
 
+/** Every refresh login starts here, so it is compiled once (storage/precompiled-query.ts). */
+const FIND_FOR_LOGIN = new PrecompiledQuery((db, p: ParamOf<{ digest: string; clientId: string }>) =>
+  joinedWithUser(db)
+    .innerJoin('auth_tenant as t', 't.uuid', 'u.tenant_uuid')
+    .select([
+      ...COLUMNS,
+      'u.username',
+      'u.purpose',
+      'u.enabled',
+      'u.authentication_method',
+      'u.password_hash',
+      'u.password_salt',
+      't.default_authentication_method as tenant_method',
+    ])
+    .where('r.token_hash', '=', p('digest'))
+    .where('r.client_id', '=', p('clientId')),
+);
+
+/** The refresh-login read, for the test that compares it with its builder version. */
+export const REFRESH_LOGIN_STATEMENTS = { FIND_FOR_LOGIN };
+
 /** Refresh tokens: one per (user, client_id), looked up by digest, never listed with their value. */
 export class RefreshTokenRepository {
   readonly #db: Db;
-  readonly #writes: WriteRunner;
 
-  constructor(db: Db, writes: WriteRunner) {
+  constructor(db: Db) {
     this.#db = db;
-    this.#writes = writes;
   }
 
   #select() {
     return joinedWithUser(this.#db).select(COLUMNS);
   }
 
-  /** A refresh login needs both the value and the client_id it was made for (wazo §3.4.4). */
-  async findByDigest(digest: string, clientId: string): Promise<RefreshToken | null> {
-    const row = await this.#select()
-      .where('r.token_hash', '=', digest)
-      .where('r.client_id', '=', clientId)
-      .executeTakeFirst();
-    return row ? toRefreshToken(row) : null;
+  /**
+   * A refresh login needs both the value and the client_id it was made for (wazo §3.4.4); it gets
+   * the token and what the login needs of its user in one read (issue #4).
+   */
+  async findForLogin(
+    digest: string,
+    clientId: string,
+  ): Promise<{ token: RefreshToken; user: LoginCandidate } | null> {
+    const row = await FIND_FOR_LOGIN.takeFirst(this.#db, { digest, clientId });
+    if (!row) return null;
+    return { token: toRefreshToken(row), user: toCandidate({ ...row, uuid: row.user_uuid }) };
   }
 
   async findForUser(userUuid: string, clientId: string): Promise<RefreshToken | null> {
@@ -114,13 +139,6 @@ export class RefreshTokenRepository {
       .returning('uuid')
       .execute();
     return rows.map((r) => r.uuid);
-  }
-
-  /** Every refresh login records its use; grouped with concurrent writes on SQLite (group-commit.ts). */
-  async touch(uuid: string, nowMs: number): Promise<void> {
-    await this.#writes.transaction((tx) =>
-      tx.updateTable('auth_refresh_token').set({ last_used_at: nowMs }).where('uuid', '=', uuid).execute(),
-    );
   }
 
   async list(

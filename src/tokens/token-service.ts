@@ -53,10 +53,10 @@ export class TokenService {
 
   async create(creation: TokenCreation): Promise<IssuedToken> {
     const principal = await this.#deps.authenticator.authenticate(creation);
-    await this.#enforceSessionLimit(principal);
+    const offline = creation.request.accessType === 'offline' && creation.request.clientId;
+    if (offline) await this.#enforceSessionLimit(principal);
     const sessionUuid = newId();
     const acl = this.#grantedAcl(await this.#effectiveAcl(principal), principal, creation, sessionUuid);
-    const offline = creation.request.accessType === 'offline' && creation.request.clientId;
     const refresh = offline
       ? await this.#deps.refreshTokenIssuer.obtain({
           userUuid: principal.user.uuid,
@@ -94,13 +94,16 @@ export class TokenService {
       userUuid: principal.user.uuid,
       mobile: creation.mobile,
     };
+    const used = principal.refreshToken;
     const outcome = await this.#deps.tokens.insertWithSession(session, record, record.issuedAtMs, {
       sessionCap: this.#sessionCap(principal),
       passwordHash: principal.verifiedPasswordHash,
+      refreshTokenUse: used ? { uuid: used.uuid, atMs: record.issuedAtMs } : null,
     });
     if (outcome === 'session-cap') throw this.#maxSessions(principal);
     if (outcome === 'credentials-changed') {
-      // The user was deleted or its password changed since it was verified: as a wrong password.
+      // The user was deleted, its password changed or the refresh token used was deleted since
+      // they were verified: as a wrong password.
       this.#deps.audit.record({
         event: 'authentication',
         outcome: 'failure',
@@ -109,7 +112,7 @@ export class TokenService {
         method: principal.refreshToken ? 'refresh_token' : 'password',
         user_agent: creation.userAgent,
         client_id: creation.request.clientId,
-        reason: 'user deleted or password changed during the login',
+        reason: 'user deleted, password changed or refresh token deleted during the login',
       });
       throw new DomainError('authentication-failed');
     }
@@ -117,8 +120,10 @@ export class TokenService {
 
   /**
    * wazo §3.2 step 7: purposes user and external_api hold at most N sessions; internal is exempt.
-   * This early count only spares the work of a login that cannot succeed; the authoritative check
-   * is the conditional insert (`#sessionCap`), which concurrent logins cannot overrun (CC-6).
+   * The authoritative check is the conditional insert (`#sessionCap`), which concurrent logins
+   * cannot overrun (CC-6). This early count runs only before an offline login, so that a login
+   * that cannot succeed creates no refresh token; other logins write nothing before the insert,
+   * and skipping it spares every refresh login a statement (issue #4).
    */
   async #enforceSessionLimit(principal: Principal): Promise<void> {
     const cap = this.#sessionCap(principal);

@@ -219,7 +219,8 @@ export class UserRepository {
   }
 }
 
-const CANDIDATE_COLUMNS = [
+/** What a login needs of a user (auth_user as u, joined with its tenant as t). */
+export const CANDIDATE_COLUMNS = [
   'u.uuid',
   'u.username',
   'u.tenant_uuid',
@@ -231,7 +232,7 @@ const CANDIDATE_COLUMNS = [
   't.default_authentication_method as tenant_method',
 ] as const;
 
-function toCandidate(row: {
+export function toCandidate(row: {
   uuid: string;
   username: string | null;
   tenant_uuid: string;
