@@ -10,11 +10,8 @@ const TIMES = 3;
 
 /** Columns of `refs` (Int32 ids into the cache's intern pools; -1: null). */
 export const REF_HOLDER = 0;
-export const REF_AGENT = 1;
-export const REF_ADDR = 2;
-export const REF_REFRESH = 3;
-export const REF_JKT = 4;
-export const REFS = 5;
+export const REF_CLIENT = 1;
+export const REFS = 2;
 
 /** Bits of `flags`. */
 export const NEGATIVE = 1;
@@ -27,7 +24,7 @@ const INITIAL_CAPACITY = 1024;
 /**
  * The token cache's entries as columns of typed arrays (issue #4), addressed by entry id: the
  * digest (8 words) and session (4 words) as binary keys, three times, pool references and flags,
- * about 110 bytes per entry with both indexes, none of it on the JavaScript heap. Besides the
+ * about 100 bytes per entry with both indexes, none of it on the JavaScript heap. Besides the
  * digest index it keeps the entries in insertion order (a doubly linked list, for "evict the
  * oldest") and, per session, the chain of its entries (for revocations, which name sessions).
  *

@@ -11,11 +11,8 @@ import {
   MOBILE,
   NEGATIVE,
   ODD_SESSION,
-  REF_ADDR,
-  REF_AGENT,
+  REF_CLIENT,
   REF_HOLDER,
-  REF_JKT,
-  REF_REFRESH,
   REFS,
 } from './token-cache-table.ts';
 
@@ -51,10 +48,15 @@ interface Holder {
   templateRef: number;
 }
 
-/** `dpopJkt` references below 0: the three ways a record can say "not bound". */
-const JKT_NULL = -1;
-const JKT_ABSENT = -2;
-const JKT_UNDEFINED = -3;
+/** What the tokens of one client (device, refresh token, DPoP key) share. */
+interface Client {
+  userAgent: string;
+  remoteAddr: string;
+  refreshTokenUuid: string | null;
+  /** `dpopJkt` as the record had it; `absent`: the record had no such property. */
+  dpopJkt: string | null | undefined;
+  absent: boolean;
+}
 /**
  * Tokens recently stored or hit keep their object form, so the hot set of a busy platform is
  * answered without rebuilding anything and a holder-specific ACL compiled once stays compiled.
@@ -68,14 +70,15 @@ const VIEW_LIMIT = 8_192;
  * entries past their maximum age are treated as absent.
  *
  * A million entries must fit in a few hundred MB, so an entry is a row of typed-array columns
- * (`EntryTable`: binary digest and session, times, flags) whose strings, metadata and ACL are
- * references into reference-counted pools; a hit rebuilds the token from them (no database read,
+ * (`EntryTable`: binary digest and session, times, flags) with two references into
+ * reference-counted pools: its holder (user, tenant, metadata, ACL) and its client (user agent,
+ * address, refresh token, DPoP key); a hit rebuilds the token from them (no database read,
  * GET /token/{t} included), and the last VIEW_LIMIT tokens used stay built.
  */
 export class TokenCache {
   readonly #options: TokenCacheOptions;
   readonly #table: EntryTable;
-  readonly #strings = new InternPool<string>();
+  readonly #clients = new InternPool<Client>();
   readonly #holders = new InternPool<Holder>();
   /** Tokens with the same ACL entries share one compiled template (and one entries array). */
   readonly #templates = new InternPool<AclTemplate>();
@@ -144,8 +147,10 @@ export class TokenCache {
     record.pbxUserUuid = holder.pbxUserUuid;
     record.xivoUuid = holder.xivoUuid;
     record.metadata = holder.metadata;
-    record.userAgent = this.#strings.value(table.refs[id * REFS + REF_AGENT] as number);
-    record.remoteAddr = this.#strings.value(table.refs[id * REFS + REF_ADDR] as number);
+    const client = this.#clients.value(table.refs[id * REFS + REF_CLIENT] as number);
+    record.userAgent = client.userAgent;
+    record.remoteAddr = client.remoteAddr;
+    record.refreshTokenUuid = client.refreshTokenUuid;
     return this.#remember(id, new CompactToken(record, holder.template));
   }
 
@@ -168,7 +173,7 @@ export class TokenCache {
   flush(): void {
     this.generation += 1;
     this.#table.clear();
-    this.#strings.clear();
+    this.#clients.clear();
     this.#holders.clear();
     this.#templates.clear();
     this.#oddSessions.clear();
@@ -178,22 +183,18 @@ export class TokenCache {
 
   #storeRefs(id: number, record: AccessToken): Holder {
     const refs = this.#table.refs;
-    const at = id * REFS;
     const holderRef = this.#holder(record);
-    refs[at + REF_HOLDER] = holderRef;
-    refs[at + REF_AGENT] = this.#string(record.userAgent);
-    refs[at + REF_ADDR] = this.#string(record.remoteAddr);
-    refs[at + REF_REFRESH] = record.refreshTokenUuid === null ? -1 : this.#string(record.refreshTokenUuid);
-    const jkt = record.dpopJkt;
-    refs[at + REF_JKT] =
-      typeof jkt === 'string'
-        ? this.#string(jkt)
-        : jkt === null
-          ? JKT_NULL
-          : 'dpopJkt' in record
-            ? JKT_UNDEFINED
-            : JKT_ABSENT;
+    refs[id * REFS + REF_HOLDER] = holderRef;
+    refs[id * REFS + REF_CLIENT] = this.#client(record);
     return this.#holders.value(holderRef);
+  }
+
+  #client(record: AccessToken): number {
+    const { userAgent, remoteAddr, refreshTokenUuid, dpopJkt } = record;
+    const absent = !('dpopJkt' in record);
+    const jkt = absent ? 0 : dpopJkt === undefined ? 1 : dpopJkt;
+    const key = JSON.stringify([userAgent, remoteAddr, refreshTokenUuid, jkt]);
+    return this.#clients.acquire(key, () => ({ userAgent, remoteAddr, refreshTokenUuid, dpopJkt, absent }));
   }
 
   #holder(record: AccessToken): number {
@@ -213,17 +214,13 @@ export class TokenCache {
     return holderRef;
   }
 
-  #string(value: string): number {
-    return this.#strings.acquire(value, identity);
-  }
-
   #rebuild(id: number, digest: string): CachedToken {
     const table = this.#table;
     const at = id * REFS;
     const refs = table.refs;
     const flags = table.flags[id] as number;
     const holder = this.#holders.value(refs[at + REF_HOLDER] as number);
-    const refresh = refs[at + REF_REFRESH] as number;
+    const client = this.#clients.value(refs[at + REF_CLIENT] as number);
     const record: AccessToken = {
       digest,
       sessionUuid:
@@ -238,15 +235,12 @@ export class TokenCache {
       issuedAtMs: table.times[id * 3 + ISSUED_AT] as number,
       expiresAtMs: table.times[id * 3 + EXPIRES_AT] as number,
       metadata: holder.metadata,
-      userAgent: this.#strings.value(refs[at + REF_AGENT] as number),
-      remoteAddr: this.#strings.value(refs[at + REF_ADDR] as number),
+      userAgent: client.userAgent,
+      remoteAddr: client.remoteAddr,
       acl: holder.template.entries as string[],
-      refreshTokenUuid: refresh < 0 ? null : this.#strings.value(refresh),
+      refreshTokenUuid: client.refreshTokenUuid,
     };
-    const jkt = refs[at + REF_JKT] as number;
-    if (jkt >= 0) record.dpopJkt = this.#strings.value(jkt);
-    else if (jkt === JKT_NULL) record.dpopJkt = null;
-    else if (jkt === JKT_UNDEFINED) record.dpopJkt = undefined;
+    if (!client.absent) record.dpopJkt = client.dpopJkt;
     return new CompactToken(record, holder.template);
   }
 
@@ -276,10 +270,7 @@ export class TokenCache {
       const refs = table.refs;
       const holder = this.#holders.release(refs[at + REF_HOLDER] as number);
       if (holder !== undefined) this.#templates.release(holder.templateRef);
-      this.#strings.release(refs[at + REF_AGENT] as number);
-      this.#strings.release(refs[at + REF_ADDR] as number);
-      if ((refs[at + REF_REFRESH] as number) >= 0) this.#strings.release(refs[at + REF_REFRESH] as number);
-      if ((refs[at + REF_JKT] as number) >= 0) this.#strings.release(refs[at + REF_JKT] as number);
+      this.#clients.release(refs[at + REF_CLIENT] as number);
       if ((flags & ODD_SESSION) !== 0) this.#oddSessions.delete(id);
     }
     this.#views.delete(id);
@@ -305,10 +296,6 @@ class CompactToken implements CachedToken {
     });
     return this.#acl;
   }
-}
-
-function identity(value: string): string {
-  return value;
 }
 
 export function toCachedToken(record: AccessToken): CachedToken {
