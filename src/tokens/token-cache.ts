@@ -60,8 +60,9 @@ interface Client {
 /**
  * Tokens recently stored or hit keep their object form, so the hot set of a busy platform is
  * answered without rebuilding anything and a holder-specific ACL compiled once stays compiled.
+ * Direct-mapped by entry id (a power of two): O(1) whatever the access pattern, no Map churn.
  */
-const VIEW_LIMIT = 8_192;
+const VIEW_SLOTS = 16_384;
 
 /**
  * The bounded in-process cache of the token check (architecture §1, issue #4): digest → token
@@ -73,7 +74,7 @@ const VIEW_LIMIT = 8_192;
  * (`EntryTable`: binary digest and session, times, flags) with two references into
  * reference-counted pools: its holder (user, tenant, metadata, ACL) and its client (user agent,
  * address, refresh token, DPoP key); a hit rebuilds the token from them (no database read,
- * GET /token/{t} included), and the last VIEW_LIMIT tokens used stay built.
+ * GET /token/{t} included), and recently used tokens stay built (VIEW_SLOTS).
  */
 export class TokenCache {
   readonly #options: TokenCacheOptions;
@@ -84,7 +85,9 @@ export class TokenCache {
   readonly #templates = new InternPool<AclTemplate>();
   /** Session texts that are not canonical UUIDs (their table words are only a hash). */
   readonly #oddSessions = new Map<number, string>();
-  readonly #views = new Map<number, CachedToken>();
+  readonly #views: (CachedToken | undefined)[] = new Array(VIEW_SLOTS).fill(undefined);
+  /** The entry id each view slot holds (-1: none). */
+  readonly #viewIds = new Int32Array(VIEW_SLOTS).fill(-1);
   readonly stats: CacheStats = { hits: 0, misses: 0, evictions: 0, flushes: 0 };
   /** Bumped by every revocation and flush; a read that started under an older one is not cached. */
   generation = 0;
@@ -120,7 +123,9 @@ export class TokenCache {
       return undefined;
     }
     if (negative) return null;
-    return this.#views.get(id) ?? this.#remember(id, this.#rebuild(id, digest));
+    const slot = id & (VIEW_SLOTS - 1);
+    const view = this.#viewIds[slot] === id ? this.#views[slot] : undefined;
+    return view ?? this.#remember(id, this.#rebuild(id, digest));
   }
 
   set(digest: string, record: AccessToken | null, nowMs: number): CachedToken | null {
@@ -177,7 +182,8 @@ export class TokenCache {
     this.#holders.clear();
     this.#templates.clear();
     this.#oddSessions.clear();
-    this.#views.clear();
+    this.#views.fill(undefined);
+    this.#viewIds.fill(-1);
     this.stats.flushes += 1;
   }
 
@@ -245,12 +251,9 @@ export class TokenCache {
   }
 
   #remember(id: number, token: CachedToken): CachedToken {
-    const views = this.#views;
-    if (views.size >= VIEW_LIMIT) {
-      const oldest = views.keys().next();
-      if (!oldest.done) views.delete(oldest.value);
-    }
-    views.set(id, token);
+    const slot = id & (VIEW_SLOTS - 1);
+    this.#viewIds[slot] = id;
+    this.#views[slot] = token;
     return token;
   }
 
@@ -273,7 +276,11 @@ export class TokenCache {
       this.#clients.release(refs[at + REF_CLIENT] as number);
       if ((flags & ODD_SESSION) !== 0) this.#oddSessions.delete(id);
     }
-    this.#views.delete(id);
+    const slot = id & (VIEW_SLOTS - 1);
+    if (this.#viewIds[slot] === id) {
+      this.#viewIds[slot] = -1;
+      this.#views[slot] = undefined;
+    }
     table.remove(id);
   }
 }
