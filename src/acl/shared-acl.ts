@@ -25,7 +25,8 @@ const TEMPLATE_SUBJECT: AclSubject = { authId: ME_MARKER, sessionUuid: SESSION_M
 const MAX_HOLDER_SEGMENTS = 4;
 const SEGMENT_SYNTAX = /[.#*]/;
 
-interface Template {
+/** One distinct ACL compiled against the markers: share it, then bind it to each holder. */
+export interface AclTemplate {
   entries: readonly string[];
   parts: AclParts;
   /** An entry holding a NUL could spell a marker literally: such ACLs are compiled per holder. */
@@ -39,7 +40,7 @@ export interface SharedAcl {
 }
 
 export class AclTemplates {
-  readonly #byEntries = new Map<string, Template>();
+  readonly #byEntries = new Map<string, AclTemplate>();
   readonly #maxTemplates: number;
 
   constructor(maxTemplates = 10_000) {
@@ -52,27 +53,37 @@ export class AclTemplates {
 
   forHolder(entries: readonly string[], subject: AclSubject): SharedAcl {
     const template = this.#template(entries);
-    if (template.spellsMarker || !isPlain(subject.authId) || !isPlain(subject.sessionUuid)) {
-      return { entries: template.entries, acl: compileAcl(template.entries, subject) };
-    }
-    return { entries: template.entries, acl: bind(template, subject) };
+    return { entries: template.entries, acl: bindAclTemplate(template, subject) };
   }
 
-  #template(entries: readonly string[]): Template {
+  #template(entries: readonly string[]): AclTemplate {
     const key = JSON.stringify(entries);
     let template = this.#byEntries.get(key);
     if (template === undefined) {
       // Many distinct ACLs: start over rather than grow; tokens keep the templates they hold.
       if (this.#byEntries.size >= this.#maxTemplates) this.#byEntries.clear();
-      template = {
-        entries: Object.freeze([...entries]),
-        parts: compileAclParts(entries, TEMPLATE_SUBJECT),
-        spellsMarker: entries.some((entry) => entry.includes('\u0000')),
-      };
+      template = aclTemplate(entries);
       this.#byEntries.set(key, template);
     }
     return template;
   }
+}
+
+/** Compiles `entries` once for every holder (the caller keeps and shares the result). */
+export function aclTemplate(entries: readonly string[]): AclTemplate {
+  return {
+    entries: Object.freeze([...entries]),
+    parts: compileAclParts(entries, TEMPLATE_SUBJECT),
+    spellsMarker: entries.some((entry) => entry.includes('\u0000')),
+  };
+}
+
+/** The holder's ACL: answers as `compileAcl(template.entries, subject)` would. */
+export function bindAclTemplate(template: AclTemplate, subject: AclSubject): CompiledAcl {
+  if (template.spellsMarker || !isPlain(subject.authId) || !isPlain(subject.sessionUuid)) {
+    return compileAcl(template.entries, subject);
+  }
+  return bind(template, subject);
 }
 
 function isPlain(id: string | null): boolean {
@@ -82,7 +93,7 @@ function isPlain(id: string | null): boolean {
   );
 }
 
-function bind(template: Template, subject: AclSubject): CompiledAcl {
+function bind(template: AclTemplate, subject: AclSubject): CompiledAcl {
   const { positive, negative } = template.parts;
   let own: CompiledAcl | null = null;
   return {

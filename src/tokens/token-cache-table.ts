@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { SlotIndex } from './token-cache-index.ts';
+import { DIGEST_WORDS, SESSION_WORDS } from './token-cache-keys.ts';
+
+/** Columns of `times` (Float64, per entry). */
+export const CACHED_AT = 0;
+export const ISSUED_AT = 1;
+export const EXPIRES_AT = 2;
+const TIMES = 3;
+
+/** Columns of `refs` (Int32 ids into the cache's intern pools; -1: null). */
+export const REF_HOLDER = 0;
+export const REF_CLIENT = 1;
+export const REFS = 2;
+
+/** Bits of `flags`. */
+export const NEGATIVE = 1;
+export const MOBILE = 2;
+/** The session is not a canonical UUID: its words are a hash, its text is kept aside. */
+export const ODD_SESSION = 4;
+
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * The token cache's entries as columns of typed arrays (issue #4), addressed by entry id: the
+ * digest (8 words) and session (4 words) as binary keys, three times, pool references and flags,
+ * about 100 bytes per entry with both indexes, none of it on the JavaScript heap. Besides the
+ * digest index it keeps the entries in insertion order (a doubly linked list, for "evict the
+ * oldest") and, per session, the chain of its entries (for revocations, which name sessions).
+ *
+ * Lookups and insertions take their key from `probe` (digest) and `sessionProbe`.
+ */
+export class EntryTable {
+  readonly probe = new Uint32Array(DIGEST_WORDS);
+  readonly sessionProbe = new Uint32Array(SESSION_WORDS);
+  keys = new Uint32Array(0);
+  sessions = new Uint32Array(0);
+  times = new Float64Array(0);
+  refs = new Int32Array(0);
+  flags = new Uint8Array(0);
+  /** Insertion order: towards older and newer entries (-1 at either end). */
+  #older = new Int32Array(0);
+  #newer = new Int32Array(0);
+  /** The next entry of the same session (-1 at the end); also links the free list. */
+  #sessionNext = new Int32Array(0);
+  oldest = -1;
+  #newest = -1;
+  #free = -1;
+  #used = 0;
+  #size = 0;
+  readonly #maxCapacity: number;
+  readonly #byDigest: SlotIndex;
+  readonly #bySession: SlotIndex;
+
+  constructor(maxCapacity: number) {
+    this.#maxCapacity = Math.max(1, maxCapacity);
+    const seeds = randomBytes(8);
+    this.#byDigest = new SlotIndex(DIGEST_WORDS, this.keys, seeds.readInt32LE(0));
+    this.#bySession = new SlotIndex(SESSION_WORDS, this.sessions, seeds.readInt32LE(4));
+    this.#grow(Math.min(INITIAL_CAPACITY, this.#maxCapacity));
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get capacity(): number {
+    return this.flags.length;
+  }
+
+  /** The entry whose digest is in `probe`, or -1. */
+  findDigest(): number {
+    return this.#byDigest.find(this.probe);
+  }
+
+  /** The newest entry of the session in `sessionProbe`, or -1; follow with `nextOfSession`. */
+  findSession(): number {
+    return this.#bySession.find(this.sessionProbe);
+  }
+
+  nextOfSession(id: number): number {
+    return this.#sessionNext[id] as number;
+  }
+
+  /** A new newest entry keyed by `probe` (not present), with the session in `sessionProbe` unless negative. */
+  add(flags: number, cachedAtMs: number): number {
+    const id = this.#allocate();
+    this.keys.set(this.probe, id * DIGEST_WORDS);
+    this.flags[id] = flags;
+    this.times[id * TIMES + CACHED_AT] = cachedAtMs;
+    this.#byDigest.insert(id);
+    this.#older[id] = this.#newest;
+    this.#newer[id] = -1;
+    if (this.#newest >= 0) this.#newer[this.#newest] = id;
+    else this.oldest = id;
+    this.#newest = id;
+    this.#sessionNext[id] = -1;
+    if ((flags & NEGATIVE) === 0) this.#linkSession(id);
+    this.#size += 1;
+    return id;
+  }
+
+  remove(id: number): void {
+    this.#byDigest.remove(id);
+    if (((this.flags[id] as number) & NEGATIVE) === 0) this.#unlinkSession(id);
+    const older = this.#older[id] as number;
+    const newer = this.#newer[id] as number;
+    if (older >= 0) this.#newer[older] = newer;
+    else this.oldest = newer;
+    if (newer >= 0) this.#older[newer] = older;
+    else this.#newest = older;
+    this.flags[id] = 0;
+    this.#sessionNext[id] = this.#free;
+    this.#free = id;
+    this.#size -= 1;
+  }
+
+  /** Forgets every entry and gives the memory back. */
+  clear(): void {
+    this.#used = 0;
+    this.#size = 0;
+    this.#free = -1;
+    this.oldest = -1;
+    this.#newest = -1;
+    this.flags = new Uint8Array(0);
+    this.#byDigest.clear();
+    this.#bySession.clear();
+    this.#grow(Math.min(INITIAL_CAPACITY, this.#maxCapacity));
+  }
+
+  #linkSession(id: number): void {
+    this.sessions.set(this.sessionProbe, id * SESSION_WORDS);
+    const head = this.#bySession.find(this.sessionProbe);
+    if (head < 0) {
+      this.#bySession.insert(id);
+    } else {
+      this.#sessionNext[id] = head;
+      this.#bySession.replace(head, id);
+    }
+  }
+
+  #unlinkSession(id: number): void {
+    const head = this.#bySession.find(this.sessions.subarray(id * SESSION_WORDS));
+    const next = this.#sessionNext[id] as number;
+    if (head === id) {
+      if (next >= 0) this.#bySession.replace(id, next);
+      else this.#bySession.remove(id);
+      return;
+    }
+    let previous = head;
+    while (previous >= 0 && this.#sessionNext[previous] !== id)
+      previous = this.#sessionNext[previous] as number;
+    if (previous < 0) throw new Error(`token cache: entry ${id} is not in its session's chain`);
+    this.#sessionNext[previous] = next;
+  }
+
+  #allocate(): number {
+    if (this.#free >= 0) {
+      const id = this.#free;
+      this.#free = this.#sessionNext[id] as number;
+      return id;
+    }
+    if (this.#used === this.capacity) {
+      if (this.capacity >= this.#maxCapacity) throw new Error('token cache: table full');
+      this.#grow(Math.min(this.capacity * 2, this.#maxCapacity));
+    }
+    const id = this.#used;
+    this.#used += 1;
+    return id;
+  }
+
+  #grow(capacity: number): void {
+    const used = this.#used;
+    this.keys = copy(new Uint32Array(capacity * DIGEST_WORDS), this.keys, used * DIGEST_WORDS);
+    this.sessions = copy(new Uint32Array(capacity * SESSION_WORDS), this.sessions, used * SESSION_WORDS);
+    this.times = copy(new Float64Array(capacity * TIMES), this.times, used * TIMES);
+    this.refs = copy(new Int32Array(capacity * REFS), this.refs, used * REFS);
+    this.flags = copy(new Uint8Array(capacity), this.flags, used);
+    this.#older = copy(new Int32Array(capacity), this.#older, used);
+    this.#newer = copy(new Int32Array(capacity), this.#newer, used);
+    this.#sessionNext = copy(new Int32Array(capacity), this.#sessionNext, used);
+    this.#byDigest.keys = this.keys;
+    this.#bySession.keys = this.sessions;
+  }
+}
+
+function copy<T extends Uint32Array | Int32Array | Float64Array | Uint8Array>(
+  into: T,
+  from: T,
+  length: number,
+): T {
+  if (length > 0) into.set(from.subarray(0, length) as never);
+  return into;
+}
