@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, type TestContext, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, exportJWK, jwtVerify, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumInstalled, chromiumOrSkip, launchChromium } from '../testing/chromium.ts';
 import { adminRequest, type CreatedUser } from '../testing/http-client.ts';
 import { postgresUnavailableReason } from '../testing/test-databases.ts';
 import { grantAcl, newUser } from '../testing/test-fixtures.ts';
@@ -19,8 +19,6 @@ import { startTestServer, type TestServer } from '../testing/test-server.ts';
  * pages in headless Chromium; so does the device flow's verification page.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_REQUIRED = process.env.GATEHOUSE_TEST_REQUIRE_CHROMIUM === '1';
 const CALLS_ACL = 'calld.users.me.calls.read';
 const USERS_ACL = 'confd.users.read';
 
@@ -135,31 +133,13 @@ async function loginAndAllow(page: Page, user: CreatedUser): Promise<void> {
   await page.click('button[value="allow"]');
 }
 
-function chromiumOrSkip(t: TestContext): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (CHROMIUM_REQUIRED) assert.fail(`${CHROMIUM} is missing and GATEHOUSE_TEST_REQUIRE_CHROMIUM=1`);
-  t.skip(`${CHROMIUM} is not installed: the browser flows did not run`);
-  return false;
-}
-
 let browser: Browser | undefined;
 let callback: Callback;
 
 before(async () => {
   callback = await startCallback();
-  if (!existsSync(CHROMIUM)) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  if (!chromiumInstalled()) return;
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, type TestContext, test } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { chromiumInstalled, chromiumOrSkip, launchChromium } from '../../testing/chromium.ts';
 import { authorizeQuery, insertClient } from '../../testing/oauth-authorize-fixtures.ts';
 import { newUser } from '../../testing/test-fixtures.ts';
 import { startTestServer, type TestServer } from '../../testing/test-server.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const REQUIRED = process.env.GATEHOUSE_TEST_REQUIRE_CHROMIUM === '1';
 
 /** The client's side: a loopback redirect URI (RFC 8252 §7.3) that records what it receives. */
 interface Callback {
@@ -40,14 +37,6 @@ async function startCallback(): Promise<Callback> {
   return callback;
 }
 
-/** Without Chromium the test is reported skipped, with the reason; CI requires it and fails instead. */
-function chromiumOrSkip(t: TestContext): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (REQUIRED) assert.fail(`${CHROMIUM} is missing and GATEHOUSE_TEST_REQUIRE_CHROMIUM=1`);
-  t.skip(`${CHROMIUM} is not installed: the browser test of the login pages did not run`);
-  return false;
-}
-
 describe('OAuth login pages in headless Chromium', () => {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
@@ -56,19 +45,8 @@ describe('OAuth login pages in headless Chromium', () => {
   before(async () => {
     server = await startTestServer('sqlite');
     callback = await startCallback();
-    if (!existsSync(CHROMIUM)) return;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    if (!chromiumInstalled()) return;
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -3,8 +3,6 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeEachDialect } from '../../testing/dialect-suite.ts';
 import { tokenStatus } from '../../testing/http-client.ts';
-import { assertApiError, createSubTenant, type ListBody, userWithAcl } from '../../testing/test-fixtures.ts';
-import { startTestServer } from '../../testing/test-server.ts';
 import {
   type ClientBody,
   CONFIG,
@@ -12,7 +10,9 @@ import {
   createClient,
   issueThrough,
   WEB,
-} from './oauth-client-test-helpers.ts';
+} from '../../testing/oauth-client-fixtures.ts';
+import { assertApiError, createSubTenant, type ListBody, userWithAcl } from '../../testing/test-fixtures.ts';
+import { startTestServer } from '../../testing/test-server.ts';
 
 /** Issue #6 §2: who may see and change OAuth clients, and what deleting one ends. */
 

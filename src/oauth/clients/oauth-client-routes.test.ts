@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { digestClientSecret } from '../../crypto/client-credentials.ts';
 import { describeEachDialect } from '../../testing/dialect-suite.ts';
-import { assertApiError, createSubTenant, type ListBody, uniqueTag } from '../../testing/test-fixtures.ts';
 import {
   assertInvalid,
   type ClientBody,
@@ -12,7 +11,8 @@ import {
   createClient,
   NATIVE,
   WEB,
-} from './oauth-client-test-helpers.ts';
+} from '../../testing/oauth-client-fixtures.ts';
+import { assertApiError, createSubTenant, type ListBody, uniqueTag } from '../../testing/test-fixtures.ts';
 
 /** Issue #6 §2: the OAuth client registry under /0.1/oauth/clients: fields, rules, secrets, list. */
 

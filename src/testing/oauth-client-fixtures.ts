@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { digestClientSecret } from '../../crypto/client-credentials.ts';
-import { adminRequest, type HttpResult, login } from '../../testing/http-client.ts';
-import { assertApiError, newUser, uniqueTag } from '../../testing/test-fixtures.ts';
-import type { TestServer } from '../../testing/test-server.ts';
+import { digestClientSecret } from '../crypto/client-credentials.ts';
+import { adminRequest, type HttpResult, login } from './http-client.ts';
+import { assertApiError, newUser, uniqueTag } from './test-fixtures.ts';
+import type { TestServer } from './test-server.ts';
 
 /** Shared by the OAuth client test files (issue #6 §2): the wire shape and admin shortcuts. */
 
