@@ -31,6 +31,8 @@ import { TenantRepository } from './tenants/tenant-repository.ts';
 import { TenantService } from './tenants/tenant-service.ts';
 import { Authenticator } from './tokens/authenticator.ts';
 import { ExpiryJob } from './tokens/expiry-job.ts';
+import { RefreshRotation } from './tokens/refresh-rotation.ts';
+import { RefreshRotationRepository } from './tokens/refresh-rotation-repository.ts';
 import { RefreshTokenIssuer } from './tokens/refresh-token-issuer.ts';
 import { RefreshTokenRepository } from './tokens/refresh-token-repository.ts';
 import { RefreshTokenService } from './tokens/refresh-token-service.ts';
@@ -136,6 +138,12 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     tenants,
   });
   const audit = new AuditLog(log);
+  const secretBox = new SecretBox(
+    serverKey(config.data_dir, config.refresh_tokens.encryption_key, {
+      option: 'refresh_tokens.encryption_key',
+      file: REFRESH_TOKEN_KEY_FILE,
+    }),
+  );
   const authenticator = new Authenticator({
     users,
     refreshTokens,
@@ -148,13 +156,17 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       maxIdleSeconds: config.refresh_tokens.max_idle_seconds,
       maxLifetimeSeconds: config.refresh_tokens.max_lifetime_seconds,
     },
-  });
-  const secretBox = new SecretBox(
-    serverKey(config.data_dir, config.refresh_tokens.encryption_key, {
-      option: 'refresh_tokens.encryption_key',
-      file: REFRESH_TOKEN_KEY_FILE,
+    rotation: new RefreshRotation({
+      rotations: new RefreshRotationRepository(db),
+      refreshTokens,
+      revoker,
+      events,
+      secretBox,
+      now,
+      clientIds: config.refresh_tokens.rotate_client_ids,
+      graceSeconds: config.refresh_tokens.rotation_grace_seconds,
     }),
-  );
+  });
   const refreshTokenIssuer = new RefreshTokenIssuer({
     refreshTokens,
     revoker,

@@ -118,6 +118,18 @@ export const RefreshTokenConfig = Type.Object(
       default: 0,
       description: 'Refresh tokens older than this stop working (0: never, as wazo-auth).',
     }),
+    rotate_client_ids: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'client_ids whose refresh tokens rotate (D3): each refresh login returns a new refresh_token, ' +
+        'and presenting an older one revokes the token and its sessions. Empty: never, as wazo-auth.',
+    }),
+    rotation_grace_seconds: Type.Integer({
+      minimum: 0,
+      default: 30,
+      description:
+        'For rotate_client_ids: how long the refresh token just replaced still works, answering the same successor.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -95,7 +95,10 @@ const COLUMNS: { [T in keyof DatabaseSchema]: Record<keyof DatabaseSchema[T], tr
     created_at: true,
     last_used_at: true,
     acl: true,
+    previous_hash: true,
+    rotated_at: true,
   },
+  auth_refresh_token_retired: { token_hash: true, refresh_token_uuid: true, retired_at: true },
   auth_tenant_domain: { uuid: true, tenant_uuid: true, name: true },
   auth_address: {
     tenant_uuid: true,
@@ -211,6 +214,7 @@ const ALL_MIGRATIONS = [
   '0004-refresh-token-acl',
   '0005-oauth',
   '0006-signing-key-slot',
+  '0007-refresh-token-rotation',
 ];
 
 /** A fresh database of the dialect, migrated or not; always disposed. */

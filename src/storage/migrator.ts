@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003-login-failures.ts';
 import * as m0004 from './migrations/0004-refresh-token-acl.ts';
 import * as m0005 from './migrations/0005-oauth.ts';
 import * as m0006 from './migrations/0006-signing-key-slot.ts';
+import * as m0007 from './migrations/0007-refresh-token-rotation.ts';
 
 /** Migrations are listed here in order, statically imported so bundling or type-stripping never misses one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-refresh-token-acl': m0004,
   '0005-oauth': m0005,
   '0006-signing-key-slot': m0006,
+  '0007-refresh-token-rotation': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -128,6 +128,16 @@ export interface RefreshTokenTable {
   last_used_at: number | null;
   /** JSON list of ACL entries limiting the tokens made from it (migration 0004, #6); null: unscoped. */
   acl: string | null;
+  /** Rotation (migration 0007, D3): the value replaced last, usable until `rotated_at` + grace. */
+  previous_hash: string | null;
+  rotated_at: number | null;
+}
+
+/** Older values of rotated refresh tokens (migration 0007): presenting one is reuse (D3). */
+export interface RefreshTokenRetiredTable {
+  token_hash: string;
+  refresh_token_uuid: string;
+  retired_at: number;
 }
 
 /** A tenant's domain names (migration 0002); a name belongs to one tenant at most. */
@@ -278,6 +288,7 @@ export interface DatabaseSchema {
   auth_session: SessionTable;
   auth_token: TokenTable;
   auth_refresh_token: RefreshTokenTable;
+  auth_refresh_token_retired: RefreshTokenRetiredTable;
   auth_tenant_domain: TenantDomainTable;
   auth_address: AddressTable;
   auth_login_failure: LoginFailureTable;

@@ -6,6 +6,7 @@ import { digestToken, isTokenShaped } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import type { LoginCandidate } from '../users/user.ts';
 import type { UserRepository } from '../users/user-repository.ts';
+import type { RefreshRotation, RotationMatch } from './refresh-rotation.ts';
 import type { RefreshTokenRepository } from './refresh-token-repository.ts';
 import type { RefreshToken } from './token.ts';
 import type { TokenRequest } from './token-request.ts';
@@ -30,6 +31,8 @@ export interface Principal {
   refreshToken: RefreshToken | null;
   /** Password logins: the stored hash the password matched, which must still be current at issue. */
   verifiedPasswordHash: string | null;
+  /** Refresh logins of a rotating client_id (D3): the refresh token to hand back. */
+  rotatedRefreshToken?: string;
 }
 
 export interface AuthenticatorDeps {
@@ -42,6 +45,7 @@ export interface AuthenticatorDeps {
   audit: AuditLog;
   now: () => number;
   refreshLimits: { maxIdleSeconds: number; maxLifetimeSeconds: number };
+  rotation: RefreshRotation;
 }
 
 /** The only method this server verifies itself; ldap and saml users are refused until those land. */
@@ -128,12 +132,17 @@ export class Authenticator {
    * recorded with the new session, under the user-row lock (token-repository.ts).
    */
   async #withRefreshToken(attempt: LoginAttempt, value: string, clientId: string): Promise<Principal> {
-    const found = isTokenShaped(value)
-      ? await this.#deps.refreshTokens.findForLogin(digestToken(value), clientId)
-      : null;
+    const digest = isTokenShaped(value) ? digestToken(value) : null;
+    const match = digest ? await this.#findRefreshToken(digest, clientId) : null;
+    const found = match && match.kind !== 'reuse' ? match : null;
     const account = found ? { login: found.token.login, user: found.user } : null;
     const { locked } = await this.#deps.gate.checkRefreshAttempt(account, attempt.remoteAddr);
-    if (!found) throw await this.#refuse(attempt, null, 'unknown refresh token for this client_id');
+    if (match?.kind === 'reuse') {
+      await this.#deps.rotation.revoke(match.token);
+      throw await this.#refuse(attempt, match.token.login, 'refresh token reuse detected');
+    }
+    if (!found || !digest)
+      throw await this.#refuse(attempt, null, 'unknown refresh token for this client_id');
     const { token, user } = found;
     if (this.#isStale(token)) throw await this.#refuse(attempt, token.login, 'refresh token expired');
     if (!user.enabled) throw await this.#refuse(attempt, token.login, 'user disabled or deleted');
@@ -141,7 +150,24 @@ export class Authenticator {
     if (user.effectiveMethod !== NATIVE) {
       throw await this.#refuse(attempt, token.login, `user authentication method is ${user.effectiveMethod}`);
     }
-    return { user, login: token.login, refreshToken: token, verifiedPasswordHash: null };
+    const principal: Principal = {
+      user,
+      login: token.login,
+      refreshToken: token,
+      verifiedPasswordHash: null,
+    };
+    if (!this.#deps.rotation.appliesTo(clientId)) return principal;
+    const successor = await this.#deps.rotation.advance(found, digest);
+    if (successor === null) throw await this.#refuse(attempt, token.login, 'refresh token rotated meanwhile');
+    return { ...principal, rotatedRefreshToken: successor };
+  }
+
+  /** The current value first (the only lookup for client_ids that do not rotate, D3). */
+  async #findRefreshToken(digest: string, clientId: string): Promise<RotationMatch | null> {
+    const current = await this.#deps.refreshTokens.findForLogin(digest, clientId);
+    if (current) return { kind: 'current', ...current };
+    const { rotation } = this.#deps;
+    return rotation.appliesTo(clientId) ? rotation.locateOlder(digest, clientId) : null;
   }
 
   /** Decision D1: refresh tokens never expire unless the operator sets idle or absolute limits. */

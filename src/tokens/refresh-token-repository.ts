@@ -42,9 +42,9 @@ const COLUMNS = [
   'r.acl',
 ] as const;
 
-/** Every refresh login starts here, so it is compiled once (storage/precompiled-query.ts). */
-const FIND_FOR_LOGIN = new PrecompiledQuery((db, p: ParamOf<{ digest: string; clientId: string }>) =>
-  joinedWithUser(db)
+/** A refresh token with what a login needs of its user. */
+export function selectForLogin(db: Db) {
+  return joinedWithUser(db)
     .innerJoin('auth_tenant as t', 't.uuid', 'u.tenant_uuid')
     .select([
       ...COLUMNS,
@@ -55,9 +55,12 @@ const FIND_FOR_LOGIN = new PrecompiledQuery((db, p: ParamOf<{ digest: string; cl
       'u.password_hash',
       'u.password_salt',
       't.default_authentication_method as tenant_method',
-    ])
-    .where('r.token_hash', '=', p('digest'))
-    .where('r.client_id', '=', p('clientId')),
+    ]);
+}
+
+/** Every refresh login starts here, so it is compiled once (storage/precompiled-query.ts). */
+const FIND_FOR_LOGIN = new PrecompiledQuery((db, p: ParamOf<{ digest: string; clientId: string }>) =>
+  selectForLogin(db).where('r.token_hash', '=', p('digest')).where('r.client_id', '=', p('clientId')),
 );
 
 /** The refresh-login read, for the test that compares it with its builder version. */
@@ -182,7 +185,7 @@ async function countOf(query: Query): Promise<number> {
   return Number(row.n);
 }
 
-function toRefreshToken(row: {
+export function toRefreshToken(row: {
   uuid: string;
   client_id: string;
   user_uuid: string;

@@ -81,7 +81,7 @@ export class TokenService {
     return {
       token: value,
       record,
-      refreshToken: refresh?.value,
+      refreshToken: refresh?.value ?? principal.rotatedRefreshToken,
       sessionsRevoked: refresh?.sessionsRevoked ?? 0,
     };
   }
