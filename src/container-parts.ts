@@ -8,6 +8,7 @@ import { newId } from './crypto/token-values.ts';
 import { AmqpEventSink } from './events/amqp-event-sink.ts';
 import type { EventSink } from './events/event-sink.ts';
 import type { Storage } from './storage/database.ts';
+import type { WriteRunner } from './storage/group-commit.ts';
 import { PgRevocationFeed } from './storage/pg-revocation-feed.ts';
 import { SqliteRevocationFeed } from './storage/sqlite-revocation-feed.ts';
 import type { RevocationFeed } from './tokens/revocation-feed.ts';
@@ -21,13 +22,14 @@ export const SIGNING_KEY_KEY_FILE = 'signing-key.key';
 export function buildLoginGate(
   config: Readonly<Config>,
   db: Storage['db'],
+  writes: WriteRunner,
   events: EventSink,
   log: Logger,
   now: () => number,
 ): LoginGate {
   const bf = config.brute_force;
   return new LoginGate({
-    failures: new LoginFailureRepository(db),
+    failures: new LoginFailureRepository(db, writes),
     settings: {
       enabled: bf.enabled,
       accountMaxFailures: bf.account_max_failures,

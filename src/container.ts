@@ -93,6 +93,8 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     timeCost: config.passwords.argon2_time_cost,
     concurrency: config.passwords.hash_concurrency,
     queueLimit: config.passwords.hash_queue_limit,
+    threadNice: config.passwords.hash_thread_nice,
+    onThreadError: (error) => log.error({ err: error }, 'a password-hashing thread failed'),
     observeWait: (seconds) => metrics.observeHashWait(seconds),
   });
   const cache = new TokenCache({
@@ -107,7 +109,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
     evictLocally: (uuids) => cache.evictSessions(uuids),
     events,
   });
-  const loginGate = buildLoginGate(config, db, events, log, now);
+  const loginGate = buildLoginGate(config, db, writes, events, log, now);
   const tokensOnFreshConnection = new TokenRepository(storage.freshDb, writes);
   const dpopReplay = new JtiReplayCache();
   const tokenCheck = new TokenCheckService({
@@ -281,6 +283,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
       await expiryJob.stop();
       await feed.stop();
       await amqpSink?.close();
+      await hasher.close();
       await storage.close();
     },
     tokenService,

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
+import type { WriteRunner } from '../storage/group-commit.ts';
 import { type ParamOf, PrecompiledQuery } from '../storage/precompiled-query.ts';
 import type { CounterState } from './brute-force.ts';
 
@@ -33,9 +34,16 @@ const COUNTER_COLUMNS = ['failures', 'window_start_ms', 'locked_until_ms', 'lock
  */
 export class LoginFailureRepository {
   readonly #db: Db;
+  readonly #writes: Pick<WriteRunner, 'relaxed'>;
 
-  constructor(db: Db) {
+  /**
+   * The increments and the clearing after a success go through `writes.relaxed`: on SQLite they do
+   * not wait for the disk, so a password login flushes once, with its session. A machine crash may
+   * forget the last failures counted; a crash of the process forgets nothing.
+   */
+  constructor(db: Db, writes: Pick<WriteRunner, 'relaxed'>) {
     this.#db = db;
+    this.#writes = writes;
   }
 
   /**
@@ -48,28 +56,30 @@ export class LoginFailureRepository {
     const { key, now, windowMs, expiresAtMs } = input;
     const t = 'auth_login_failure';
     const restart = sql`(${sql.ref(`${t}.locked_until_ms`)} <= ${ms(now)} and (${sql.ref(`${t}.locked_until_ms`)} > 0 or ${sql.ref(`${t}.window_start_ms`)} + ${ms(windowMs)} <= ${ms(now)}))`;
-    const row = await this.#db
-      .insertInto(t)
-      .values({
-        counter_key: key,
-        failures: 1,
-        window_start_ms: now,
-        locked_until_ms: 0,
-        lock_count: 0,
-        lock_id: null,
-        expires_at_ms: expiresAtMs,
-      })
-      .onConflict((oc) =>
-        oc.column('counter_key').doUpdateSet({
-          failures: sql`case when ${restart} then 1 else ${sql.ref(`${t}.failures`)} + 1 end`,
-          window_start_ms: sql`case when ${restart} then ${ms(now)} else ${sql.ref(`${t}.window_start_ms`)} end`,
-          locked_until_ms: sql`case when ${restart} then ${ms(0)} else ${sql.ref(`${t}.locked_until_ms`)} end`,
-          lock_count: sql`case when ${sql.ref(`${t}.expires_at_ms`)} <= ${ms(now)} then 0 else ${sql.ref(`${t}.lock_count`)} end`,
-          expires_at_ms: sql`case when ${sql.ref(`${t}.expires_at_ms`)} > ${ms(expiresAtMs)} then ${sql.ref(`${t}.expires_at_ms`)} else ${ms(expiresAtMs)} end`,
-        }),
-      )
-      .returning(COUNTER_COLUMNS)
-      .executeTakeFirstOrThrow();
+    const row = await this.#writes.relaxed((db) =>
+      db
+        .insertInto(t)
+        .values({
+          counter_key: key,
+          failures: 1,
+          window_start_ms: now,
+          locked_until_ms: 0,
+          lock_count: 0,
+          lock_id: null,
+          expires_at_ms: expiresAtMs,
+        })
+        .onConflict((oc) =>
+          oc.column('counter_key').doUpdateSet({
+            failures: sql`case when ${restart} then 1 else ${sql.ref(`${t}.failures`)} + 1 end`,
+            window_start_ms: sql`case when ${restart} then ${ms(now)} else ${sql.ref(`${t}.window_start_ms`)} end`,
+            locked_until_ms: sql`case when ${restart} then ${ms(0)} else ${sql.ref(`${t}.locked_until_ms`)} end`,
+            lock_count: sql`case when ${sql.ref(`${t}.expires_at_ms`)} <= ${ms(now)} then 0 else ${sql.ref(`${t}.lock_count`)} end`,
+            expires_at_ms: sql`case when ${sql.ref(`${t}.expires_at_ms`)} > ${ms(expiresAtMs)} then ${sql.ref(`${t}.expires_at_ms`)} else ${ms(expiresAtMs)} end`,
+          }),
+        )
+        .returning(COUNTER_COLUMNS)
+        .executeTakeFirstOrThrow(),
+    );
     return toState(row);
   }
 
@@ -110,7 +120,9 @@ export class LoginFailureRepository {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#db.deleteFrom('auth_login_failure').where('counter_key', '=', key).execute();
+    await this.#writes.relaxed((db) =>
+      db.deleteFrom('auth_login_failure').where('counter_key', '=', key).execute(),
+    );
   }
 
   /** Deletes every counter whose key matches the LIKE pattern; returns how many. */

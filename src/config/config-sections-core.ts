@@ -159,6 +159,14 @@ export const PasswordConfig = Type.Object(
       default: 0,
       description: 'Password hashes computed at once (0: one per CPU core).',
     }),
+    hash_thread_nice: Type.Integer({
+      minimum: 0,
+      maximum: 19,
+      default: 10,
+      description:
+        'Nice value of the password-hashing threads (Linux): above 0, token checks get the CPU first ' +
+        'when logins and checks compete; 0 gives hashes the same priority.',
+    }),
     hash_queue_limit: Type.Integer({
       minimum: 1,
       default: 256,

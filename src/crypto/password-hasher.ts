@@ -1,8 +1,8 @@
 import { pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { DomainError } from '../errors/domain-error.ts';
+import { HashPool } from './hash-pool.ts';
 import { WorkQueue } from './work-queue.ts';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -10,8 +10,6 @@ const pbkdf2Async = promisify(pbkdf2);
 /** wazo-auth's stored format (§5): PBKDF2-HMAC-SHA512, 250,000 iterations, hex key, separate salt. */
 const WAZO_PBKDF2_ITERATIONS = 250_000;
 const WAZO_KEY_BYTES = 64;
-/** Argon2id in @node-rs/argon2's numbering (its enum is `const`, which type-stripping cannot inline). */
-const ARGON2ID = 2;
 const RETRY_AFTER_SECONDS = '1';
 
 export interface StoredPassword {
@@ -25,6 +23,10 @@ export interface PasswordHasherOptions {
   timeCost: number;
   concurrency: number;
   queueLimit: number;
+  /** Nice value of the hashing threads (Linux): 0 is the main thread's priority. */
+  threadNice: number;
+  /** Told of a hashing thread that failed outside any hash (it is replaced). */
+  onThreadError?: (error: unknown) => void;
   /** Told how long each queued hash waited (metrics). */
   observeWait?: (seconds: number) => void;
 }
@@ -36,22 +38,26 @@ export interface VerifyResult {
 }
 
 /**
- * Hashes and verifies passwords off the event loop (argon2 and PBKDF2 both run on libuv's pool),
+ * Hashes and verifies passwords off the event loop, on the low-priority threads of a HashPool,
  * through a bounded queue. Unknown users are verified against a dummy hash of the same cost, so
  * they take as long as wrong passwords.
  */
 export class PasswordHasher {
   readonly #options: PasswordHasherOptions;
   readonly #queue: WorkQueue;
+  readonly #pool: HashPool;
   #dummy: Promise<string> | null = null;
 
   constructor(options: PasswordHasherOptions) {
     this.#options = options;
-    this.#queue = new WorkQueue(
-      options.concurrency || availableParallelism(),
-      options.queueLimit,
-      options.observeWait,
-    );
+    const threads = options.concurrency || availableParallelism();
+    this.#queue = new WorkQueue(threads, options.queueLimit, options.observeWait);
+    this.#pool = new HashPool(threads, options.threadNice, options.onThreadError ?? (() => {}));
+  }
+
+  /** Ends the hashing threads (server shutdown). */
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 
   get queueDepth(): number {
@@ -64,18 +70,24 @@ export class PasswordHasher {
 
   async verify(password: string, stored: StoredPassword | null): Promise<VerifyResult> {
     if (!stored) {
-      await this.#bounded(async () => argon2Verify(await this.#dummyHash(), password));
+      await this.#bounded(async () => this.#argon2Verify(await this.#dummyHash(), password));
       return { ok: false };
     }
     if (stored.salt !== null) return this.#verifyLegacy(password, stored);
-    const ok = await this.#bounded(() => argon2Verify(stored.hash, password).catch(() => false));
+    const ok = await this.#bounded(() => this.#argon2Verify(stored.hash, password));
     return { ok };
   }
 
   async #verifyLegacy(password: string, stored: StoredPassword): Promise<VerifyResult> {
     const salt = Buffer.from(stored.salt ?? '', 'hex');
     const key = await this.#bounded(() =>
-      pbkdf2Async(password, salt, WAZO_PBKDF2_ITERATIONS, WAZO_KEY_BYTES, 'sha512'),
+      this.#pool.run('pbkdf2', {
+        password,
+        salt,
+        iterations: WAZO_PBKDF2_ITERATIONS,
+        keyBytes: WAZO_KEY_BYTES,
+        digest: 'sha512',
+      }),
     );
     const expected = Buffer.from(stored.hash, 'hex');
     const ok = expected.length === key.length && timingSafeEqual(expected, key);
@@ -83,12 +95,12 @@ export class PasswordHasher {
   }
 
   #argon2(password: string): Promise<string> {
-    return argon2Hash(password, {
-      algorithm: ARGON2ID,
-      memoryCost: this.#options.memoryKib,
-      timeCost: this.#options.timeCost,
-      parallelism: 1,
-    });
+    const { memoryKib, timeCost } = this.#options;
+    return this.#pool.run('argon2Hash', { password, memoryKib, timeCost });
+  }
+
+  #argon2Verify(hash: string, password: string): Promise<boolean> {
+    return this.#pool.run('argon2Verify', { hash, password });
   }
 
   #dummyHash(): Promise<string> {

@@ -82,4 +82,35 @@ describe('SQLite group commit', () => {
     assert.equal(transactions, 2);
     assert.ok(committedNames().includes('c2'));
   });
+  test('#4 a relaxed write runs at synchronous=NORMAL, alone, and the connection returns to FULL', async () => {
+    const level = async () =>
+      (await sql<{ synchronous: number }>`pragma synchronous`.execute(storage.db)).rows[0]?.synchronous;
+    assert.equal(await level(), 2, 'FULL outside relaxed writes');
+    const [during] = await Promise.all([
+      writes.relaxed(async (db) => {
+        await db
+          .insertInto('item' as never)
+          .values({ name: 'relaxed' } as never)
+          .execute();
+        return (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]?.synchronous;
+      }),
+      // Queued behind the relaxed write on the one connection: it must not commit at NORMAL.
+      insert('durable-after-relaxed'),
+    ]);
+    assert.equal(during, 1);
+    assert.equal(await level(), 2);
+    const other = new SQLite(join(dir, 'g.db'), { readonly: true });
+    try {
+      const names = other.prepare('select name from item order by name').pluck().all();
+      assert.ok(names.includes('relaxed') && names.includes('durable-after-relaxed'));
+    } finally {
+      other.close();
+    }
+  });
+
+  test('#4 a relaxed write that fails still returns the connection to FULL', async () => {
+    await assert.rejects(writes.relaxed((db) => sql`insert into missing_table values (1)`.execute(db)));
+    const rows = (await sql<{ synchronous: number }>`pragma synchronous`.execute(storage.db)).rows;
+    assert.equal(rows[0]?.synchronous, 2);
+  });
 });

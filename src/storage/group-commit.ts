@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './database.ts';
 
 /**
@@ -17,12 +18,21 @@ import type { Db } from './database.ts';
 export interface WriteRunner {
   /** Runs `work` in a transaction (possibly shared); resolves after it is durably committed. */
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs one statement whose loss in a power cut is harmless (the failed-login counters), committed
+   * without waiting for the disk: see GroupCommit.relaxed. Never for what a 2xx acknowledges.
+   */
+  relaxed<T>(work: (db: Db) => Promise<T>): Promise<T>;
 }
 
 export function writeRunner(db: Db, dialect: 'sqlite' | 'postgres'): WriteRunner {
   return dialect === 'sqlite'
     ? new GroupCommit(db)
-    : { transaction: (work) => db.transaction().execute(work) };
+    : {
+        transaction: (work) => db.transaction().execute(work),
+        // The flush of an autocommit waits on PostgreSQL's side, not on the event loop: as it is.
+        relaxed: (work) => work(db),
+      };
 }
 
 interface Pending {
@@ -47,6 +57,25 @@ class GroupCommit implements WriteRunner {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
+    });
+  }
+
+  /**
+   * `synchronous = NORMAL` for this one statement: in WAL mode its commit is written to the WAL
+   * without an fsync, so it survives a crash of the process but not of the machine, and becomes
+   * durable with the next FULL commit (whose fsync covers the whole WAL). A password login used to
+   * flush three times (count the attempt, clear the count, start the session), each flush stalling
+   * the event loop; now only the session's flush remains. The connection is held throughout, so
+   * nothing else runs at the relaxed setting.
+   */
+  relaxed<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    return this.#db.connection().execute(async (connection) => {
+      await sql`pragma synchronous = normal`.execute(connection);
+      try {
+        return await work(connection);
+      } finally {
+        await sql`pragma synchronous = full`.execute(connection);
+      }
     });
   }
 
