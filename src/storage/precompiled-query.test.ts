@@ -9,6 +9,7 @@ import { addUserToGroup, createGroup, grantAcl } from '../testing/test-fixtures.
 import type { TestServer } from '../testing/test-server.ts';
 import { REFRESH_LOGIN_STATEMENTS } from '../tokens/refresh-token-repository.ts';
 import { LOGIN_STATEMENTS } from '../tokens/token-repository.ts';
+import { USER_STATEMENTS } from '../users/user-repository.ts';
 import type { Db } from './database.ts';
 import { type ParamOf, PrecompiledQuery } from './precompiled-query.ts';
 
@@ -91,6 +92,8 @@ await describeEachDialect('precompiled login statements', {}, ({ server }) => {
         query: ACL_STATEMENTS.ACL_WITHOUT_DEFAULT,
         params: { userUuid: user.uuid, defaultPolicySlug: '' },
       },
+      loginCandidate: { query: USER_STATEMENTS.LOGIN_CANDIDATE, params: { login: user.username } },
+      loginCandidateUnknown: { query: USER_STATEMENTS.LOGIN_CANDIDATE, params: { login: 'nobody' } },
       counter: { query: COUNTER_STATEMENTS.GET_COUNTER, params: { key: 'ip:192.0.2.7' } },
       counterPair: {
         query: COUNTER_STATEMENTS.GET_COUNTER_PAIR,

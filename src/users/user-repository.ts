@@ -3,6 +3,7 @@ import type { StoredPassword } from '../crypto/password-hasher.ts';
 import { type ListParams, searchPattern } from '../http/list-query.ts';
 import type { Db } from '../storage/database.ts';
 import { paginate } from '../storage/pagination.ts';
+import { PrecompiledQuery } from '../storage/precompiled-query.ts';
 import { type DatabaseSchema, toBool } from '../storage/tables.ts';
 import type { Email, LoginCandidate, NewUser, User, UserFields, UserFilters } from './user.ts';
 import { applyAssociationFilters } from './user-filters.ts';
@@ -21,15 +22,7 @@ export class UserRepository {
     // No stored login holds U+0000 (PostgreSQL text cannot, and the API refuses it), and PostgreSQL
     // fails the query on one: such a login (a Basic header can carry it) is simply unknown.
     if (login.includes('\0')) return null;
-    const lowered = login.toLowerCase();
-    const byEmail = await this.#candidates()
-      .innerJoin('auth_email as e', 'e.user_uuid', 'u.uuid')
-      .where(sql<string>`lower(e.address)`, '=', lowered)
-      .where('e.confirmed', '=', true)
-      .executeTakeFirst();
-    const row =
-      byEmail ??
-      (await this.#candidates().where(sql<string>`lower(u.username)`, '=', lowered).executeTakeFirst());
+    const row = await LOGIN_CANDIDATE.takeFirst(this.#db, { login: login.toLowerCase() });
     return row ? toCandidate(row) : null;
   }
 
@@ -55,14 +48,6 @@ export class UserRepository {
       .where('u.uuid', '=', uuid)
       .executeTakeFirst();
     return row ? toCandidate(row) : null;
-  }
-
-  #candidates() {
-    return this.#db
-      .selectFrom('auth_user as u')
-      .innerJoin('auth_tenant as t', 't.uuid', 'u.tenant_uuid')
-      .select(CANDIDATE_COLUMNS)
-      .where('u.enabled', '=', true);
   }
 
   /** A login name for the user: its username, else its main confirmed email (as wazo checks passwords). */
@@ -219,6 +204,32 @@ export class UserRepository {
   }
 }
 
+/**
+ * A login's user in one round trip (issue #4): the user with this confirmed email, ranked first, and
+ * the user with this username; the first row wins, as when the two were looked up in turn.
+ */
+const LOGIN_CANDIDATE = new PrecompiledQuery<{ login: string }, CandidateRow & { login_rank: number }>(
+  (db, p) => {
+    const enabledCandidates = (rank: number) =>
+      db
+        .selectFrom('auth_user as u')
+        .innerJoin('auth_tenant as t', 't.uuid', 'u.tenant_uuid')
+        .select(CANDIDATE_COLUMNS)
+        .select(sql<number>`${sql.lit(rank)}`.as('login_rank'))
+        .where('u.enabled', '=', true);
+    return enabledCandidates(0)
+      .innerJoin('auth_email as e', 'e.user_uuid', 'u.uuid')
+      .where(sql<string>`lower(e.address)`, '=', p('login'))
+      .where('e.confirmed', '=', true)
+      .unionAll(enabledCandidates(1).where(sql<string>`lower(u.username)`, '=', p('login')))
+      .orderBy('login_rank')
+      .limit(1);
+  },
+);
+
+/** The precompiled statements, for the test that compares them with their builder versions. */
+export const USER_STATEMENTS = { LOGIN_CANDIDATE };
+
 /** What a login needs of a user (auth_user as u, joined with its tenant as t). */
 export const CANDIDATE_COLUMNS = [
   'u.uuid',
@@ -232,7 +243,7 @@ export const CANDIDATE_COLUMNS = [
   't.default_authentication_method as tenant_method',
 ] as const;
 
-export function toCandidate(row: {
+interface CandidateRow {
   uuid: string;
   username: string | null;
   tenant_uuid: string;
@@ -242,7 +253,9 @@ export function toCandidate(row: {
   password_hash: string | null;
   password_salt: string | null;
   tenant_method: string;
-}): LoginCandidate {
+}
+
+export function toCandidate(row: CandidateRow): LoginCandidate {
   return {
     uuid: row.uuid,
     username: row.username,
