@@ -315,7 +315,7 @@ await describeEachDialect('POST /token: creation', {}, ({ server }) => {
     assertLegacyError(await postToken(server(), `first-${suffix}@example.com`, second.password), 401);
   });
 
-  test('A8 a confirmed email wins over the same text as another user\'s username', async () => {
+  test("A8 a confirmed email wins over the same text as another user's username", async () => {
     const text = `shared-${Math.random().toString(36).slice(2, 10)}@example.com`;
     const byUsername = await createUser(server(), { username: text });
     const byEmail = await createUser(server(), { email_address: text.toUpperCase() });
