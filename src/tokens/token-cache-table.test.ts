@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { AccessToken } from './token.ts';
 import { TokenCache } from './token-cache.ts';
 import { SlotIndex } from './token-cache-index.ts';
-import { formatUuid, readDigest, readSession } from './token-cache-keys.ts';
+import { DIGEST_WORDS, formatUuid, readDigest, readSession } from './token-cache-keys.ts';
 
 /** Issue #4: the pieces of the compact token cache (binary keys, open-addressing index, growth). */
 
@@ -29,15 +29,17 @@ describe('token cache keys', () => {
 
   test('issue-4 distinct digest texts give distinct keys (hex decoded, anything else hashed)', () => {
     const hex = createHash('sha256').update('t').digest('hex');
-    const keys = [hex, hex.toUpperCase(), `${hex.slice(0, 63)}g`, '', 'x', randomUUID()].map((text) => {
-      const words = new Uint32Array(8);
+    const texts = [hex, hex.toUpperCase(), `${hex.slice(0, 63)}g`, `${hex.slice(0, 32)}${'z'.repeat(32)}`];
+    const keys = [...texts, '', 'x', randomUUID()].map((text) => {
+      const words = new Uint32Array(DIGEST_WORDS);
       readDigest(text, words, 0);
       return Buffer.from(words.buffer).toString('hex');
     });
     assert.equal(new Set(keys).size, keys.length);
-    const words = new Uint32Array(8);
+    // A digest's key is its first 128 bits, read as they are written.
+    const words = new Uint32Array(DIGEST_WORDS);
     readDigest(hex, words, 0);
-    assert.equal([...words].map((w) => w.toString(16).padStart(8, '0')).join(''), hex);
+    assert.equal([...words].map((w) => w.toString(16).padStart(8, '0')).join(''), hex.slice(0, 32));
   });
 });
 
@@ -127,7 +129,12 @@ describe('TokenCache table growth', () => {
   });
 
   test('issue-4 thousands of entries: grow, evict by session, then evict the oldest past the bound', () => {
-    const c = new TokenCache({ maxEntries: 5_000, maxAgeMs: 60_000, negativeMaxAgeMs: 1_000 });
+    const c = new TokenCache({
+      maxEntries: 5_000,
+      maxAgeMs: 60_000,
+      negativeMaxAgeMs: 1_000,
+      initialCapacity: 1_024,
+    });
     const sessions = Array.from({ length: 1_000 }, () => randomUUID());
     const records = Array.from({ length: 5_000 }, (_, i) => token(i, sessions[i % 1_000] as string));
     for (const record of records) c.set(record.digest, structuredClone(record), T0);

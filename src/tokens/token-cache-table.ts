@@ -19,12 +19,19 @@ export const MOBILE = 2;
 /** The session is not a canonical UUID: its words are a hash, its text is kept aside. */
 export const ODD_SESSION = 4;
 
-const INITIAL_CAPACITY = 1024;
+/**
+ * Up to this many entries, the columns are allocated at once for the whole bound. Zero-filled
+ * typed arrays this large are mapped lazily by the OS, so untouched room costs no memory, and the
+ * table never grows by copying: growing by doubling left the previous, half-size columns resident
+ * after they were freed, about 45 MB of RSS at a million entries (issue #4 bench). Past it, the
+ * table doubles as it fills.
+ */
+const ALLOCATED_AT_ONCE = 1 << 22;
 
 /**
  * The token cache's entries as columns of typed arrays (issue #4), addressed by entry id: the
- * digest (8 words) and session (4 words) as binary keys, three times, pool references and flags,
- * about 100 bytes per entry with both indexes, none of it on the JavaScript heap. Besides the
+ * digest's first 128 bits and the session (4 words each) as binary keys, three times, pool
+ * references and flags, about 93 bytes per entry with both indexes, none of it on the JavaScript heap. Besides the
  * digest index it keeps the entries in insertion order (a doubly linked list, for "evict the
  * oldest") and, per session, the chain of its entries (for revocations, which name sessions).
  *
@@ -49,15 +56,17 @@ export class EntryTable {
   #used = 0;
   #size = 0;
   readonly #maxCapacity: number;
+  readonly #initialCapacity: number;
   readonly #byDigest: SlotIndex;
   readonly #bySession: SlotIndex;
 
-  constructor(maxCapacity: number) {
+  constructor(maxCapacity: number, initialCapacity = ALLOCATED_AT_ONCE) {
     this.#maxCapacity = Math.max(1, maxCapacity);
+    this.#initialCapacity = Math.max(1, Math.min(initialCapacity, this.#maxCapacity));
     const seeds = randomBytes(8);
     this.#byDigest = new SlotIndex(DIGEST_WORDS, this.keys, seeds.readInt32LE(0));
     this.#bySession = new SlotIndex(SESSION_WORDS, this.sessions, seeds.readInt32LE(4));
-    this.#grow(Math.min(INITIAL_CAPACITY, this.#maxCapacity));
+    this.#grow(this.#initialCapacity);
   }
 
   get size(): number {
@@ -125,7 +134,7 @@ export class EntryTable {
     this.flags = new Uint8Array(0);
     this.#byDigest.clear();
     this.#bySession.clear();
-    this.#grow(Math.min(INITIAL_CAPACITY, this.#maxCapacity));
+    this.#grow(this.#initialCapacity);
   }
 
   #linkSession(id: number): void {

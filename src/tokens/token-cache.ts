@@ -28,6 +28,8 @@ export interface TokenCacheOptions {
   maxAgeMs: number;
   /** Unknown digests are remembered this long (a token made later has a different digest anyway). */
   negativeMaxAgeMs: number;
+  /** Entries the table has room for before it first grows (tests); see EntryTable. */
+  initialCapacity?: number;
 }
 
 export interface CacheStats {
@@ -94,7 +96,7 @@ export class TokenCache {
 
   constructor(options: TokenCacheOptions) {
     this.#options = options;
-    this.#table = new EntryTable(options.maxEntries);
+    this.#table = new EntryTable(options.maxEntries, options.initialCapacity);
   }
 
   get size(): number {
