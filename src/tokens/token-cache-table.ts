@@ -20,11 +20,10 @@ export const MOBILE = 2;
 export const ODD_SESSION = 4;
 
 /**
- * Up to this many entries, the columns are allocated at once for the whole bound. Zero-filled
- * typed arrays this large are mapped lazily by the OS, so untouched room costs no memory, and the
- * table never grows by copying: growing by doubling left the previous, half-size columns resident
- * after they were freed, about 45 MB of RSS at a million entries (issue #4 bench). Past it, the
- * table doubles as it fills.
+ * Up to this many entries, the columns are allocated at once for the whole bound, so the table
+ * never grows by copying: growing by doubling left the previous, half-size columns resident after
+ * they were freed (issue #4 bench). Untouched room costs no memory (see #grow). Past it, the table
+ * doubles as it fills.
  */
 const ALLOCATED_AT_ONCE = 1 << 22;
 
@@ -178,26 +177,39 @@ export class EntryTable {
     return id;
   }
 
+  /**
+   * All columns are views of one buffer. A large buffer is a fresh mapping from the OS (glibc maps
+   * anything over 32 MiB), whose pages become resident only when entries are written to them;
+   * separate columns of a few MB each could instead come from the heap, zeroed and resident at once.
+   */
   #grow(capacity: number): void {
     const used = this.#used;
-    this.keys = copy(new Uint32Array(capacity * DIGEST_WORDS), this.keys, used * DIGEST_WORDS);
-    this.sessions = copy(new Uint32Array(capacity * SESSION_WORDS), this.sessions, used * SESSION_WORDS);
-    this.times = copy(new Float64Array(capacity * TIMES), this.times, used * TIMES);
-    this.refs = copy(new Int32Array(capacity * REFS), this.refs, used * REFS);
-    this.flags = copy(new Uint8Array(capacity), this.flags, used);
-    this.#older = copy(new Int32Array(capacity), this.#older, used);
-    this.#newer = copy(new Int32Array(capacity), this.#newer, used);
-    this.#sessionNext = copy(new Int32Array(capacity), this.#sessionNext, used);
+    const buffer = new ArrayBuffer(capacity * BYTES_PER_ENTRY);
+    let offset = 0;
+    const column = <T extends Column>(View: ColumnType<T>, perEntry: number, from: T): T => {
+      const view = new View(buffer, offset, capacity * perEntry);
+      offset += capacity * perEntry * View.BYTES_PER_ELEMENT;
+      if (used > 0) view.set(from.subarray(0, used * perEntry) as never);
+      return view;
+    };
+    // Eight-byte columns first, one-byte last: every view starts aligned to its element size.
+    this.times = column(Float64Array, TIMES, this.times);
+    this.keys = column(Uint32Array, DIGEST_WORDS, this.keys);
+    this.sessions = column(Uint32Array, SESSION_WORDS, this.sessions);
+    this.refs = column(Int32Array, REFS, this.refs);
+    this.#older = column(Int32Array, 1, this.#older);
+    this.#newer = column(Int32Array, 1, this.#newer);
+    this.#sessionNext = column(Int32Array, 1, this.#sessionNext);
+    this.flags = column(Uint8Array, 1, this.flags);
     this.#byDigest.keys = this.keys;
     this.#bySession.keys = this.sessions;
   }
 }
 
-function copy<T extends Uint32Array | Int32Array | Float64Array | Uint8Array>(
-  into: T,
-  from: T,
-  length: number,
-): T {
-  if (length > 0) into.set(from.subarray(0, length) as never);
-  return into;
-}
+type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+type ColumnType<T extends Column> = {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+const BYTES_PER_ENTRY = TIMES * 8 + (DIGEST_WORDS + SESSION_WORDS + REFS + 3) * 4 + 1;
