@@ -96,17 +96,20 @@ export async function readMetrics(base: string, adminToken: string): Promise<Rec
   }
 }
 
-/** One offline login per user; a refresh token can then be used any number of times. */
+/** One offline login per user, a few at a time; a refresh token can then be used any number of times. */
 export async function obtainRefreshTokens(base: string, users: BenchUser[]): Promise<RefreshCredential[]> {
   const credentials: RefreshCredential[] = [];
-  for (const user of users) {
-    const clientId = `bench-${user.username}`;
-    const data = await login(base, user.username, user.password, {
-      access_type: 'offline',
-      client_id: clientId,
+  for (let i = 0; i < users.length; i += 4) {
+    const batch = users.slice(i, i + 4).map(async (user) => {
+      const clientId = `bench-${user.username}`;
+      const data = await login(base, user.username, user.password, {
+        access_type: 'offline',
+        client_id: clientId,
+      });
+      if (!data.refresh_token) throw new Error('offline login returned no refresh_token');
+      return { refreshToken: data.refresh_token, clientId };
     });
-    if (!data.refresh_token) throw new Error('offline login returned no refresh_token');
-    credentials.push({ refreshToken: data.refresh_token, clientId });
+    credentials.push(...(await Promise.all(batch)));
   }
   return credentials;
 }

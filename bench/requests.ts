@@ -99,14 +99,18 @@ export function passwordLogins(users: readonly BenchUser[], connection: number):
   ];
 }
 
-/** Scenario e: refresh-token logins, one refresh token per connection (round-robin). */
+/**
+ * Scenario e: refresh-token logins. Connection c cycles through credentials c, c + connections, …
+ * so every user's session count grows evenly (each refresh login opens a session).
+ */
 export function refreshLogins(
   credentials: readonly RefreshCredential[],
   connection: number,
+  connections: number,
 ): AutocannonRequest[] {
-  const credential = credentials[connection % credentials.length] as RefreshCredential;
-  return [
-    {
+  const mine = credentials.filter((_, i) => i % connections === connection % connections);
+  return (mine.length > 0 ? mine : [credentials[connection % credentials.length] as RefreshCredential]).map(
+    (credential) => ({
       method: 'POST',
       path: '/0.1/token',
       headers: JSON_HEADERS,
@@ -115,6 +119,6 @@ export function refreshLogins(
         client_id: credential.clientId,
         expiration: 3600,
       }),
-    },
-  ];
+    }),
+  );
 }

@@ -180,7 +180,7 @@ export async function runThroughput(ctx: InstanceContext, log: (line: string) =>
   await step('d password login', loginLoad(ctx), [200], vsHash(ctx));
   await step(
     'e refresh login',
-    load(ctx, connections, (c) => refreshLogins(ctx.refresh, c)),
+    load(ctx, connections, (c) => refreshLogins(ctx.refresh, c, connections)),
     [200],
   );
   rows.push(...(await runChecksDuringLogins(ctx, solo, log)));
