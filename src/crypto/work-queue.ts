@@ -1,7 +1,7 @@
 /**
  * A counting semaphore with a bounded waiting line. Password hashing goes through it so a burst of
- * logins cannot occupy every libuv thread and queue without end: past the limit, callers are told
- * at once (and answer 503 + Retry-After) instead of waiting forever.
+ * logins queues at most `queueLimit` hashes behind the hashing threads: past the limit, callers are
+ * told at once (and answer 503 + Retry-After) instead of waiting forever.
  */
 export class WorkQueue {
   readonly #concurrency: number;
