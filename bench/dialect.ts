@@ -29,7 +29,7 @@ const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 /**
  * Every refresh login opens a session, and the session cap counts the user's sessions at each
  * login. With 8 users, each held thousands of sessions by the end of scenario e, far past wazo's
- * default cap of 100, and that count dominated the login. 400 users keep it near real use.
+ * default cap of 100; 400 users keep that count near real use.
  */
 const REFRESH_USERS = 400;
 
