@@ -16,7 +16,7 @@ export interface LoadSpec {
   requestsFor(connection: number): AutocannonRequest[];
   /** CPU time of the server process, to report its CPU cost per request. */
   serverCpuMs?: () => number;
-  /** SQL statements the server has sent so far (see probe.ts). */
+  /** SQL statements the server has sent so far (see probe.mjs). */
   serverStatements?: () => Promise<number>;
 }
 

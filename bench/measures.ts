@@ -40,7 +40,7 @@ async function perOperation(ctx: InstanceContext, count: number, op: (k: number)
   return (after - before) / count;
 }
 
-/** g: statements counted inside the server process (see probe.ts), sequential requests. */
+/** g: statements counted inside the server process (see probe.mjs), sequential requests. */
 export async function countQueries(ctx: InstanceContext): Promise<QueryCount[]> {
   const { child, hot } = ctx;
   const tokens = hot.tokens;

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ProbeStats } from './probe.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const READY_TIMEOUT_MS = 60_000;
@@ -37,6 +36,12 @@ export function profileServersInto(dir: string): void {
 function spawnServer(args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
   if (serverCpus === null) return spawn(process.execPath, args, options);
   return spawn('taskset', ['-c', serverCpus, process.execPath, ...args], options);
+}
+
+/** What probe.mjs answers to `stats`: statements counted so far, memory after a full collection. */
+export interface ProbeStats {
+  statements: number;
+  memory: NodeJS.MemoryUsage;
 }
 
 export interface Child {
@@ -110,9 +115,7 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Child> 
     ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
     '--expose-gc',
     '--import',
-    'tsx',
-    '--import',
-    './bench/probe.ts',
+    './bench/probe.mjs',
     'bin/gatehouse.js',
     'serve',
   ];
@@ -195,7 +198,7 @@ function readCpuMs(pid: number): number {
 
 let lastRequestId = 0;
 
-/** One request to probe.ts; replies carry the request's id, so concurrent requests cannot mix. */
+/** One request to probe.mjs; replies carry the request's id, so concurrent requests cannot mix. */
 function ask<T>(proc: ChildProcess, request: string): Promise<T> {
   const id = ++lastRequestId;
   return new Promise((resolve, reject) => {

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// The `gatehouse` command. Sources are TypeScript run through tsx, so there is no build step.
-import { register } from 'tsx/esm/api';
+// The `gatehouse` command. Sources are TypeScript, bundled at each start (bin/bundle.js): no build step.
+import { loadCli } from './bundle.js';
 
-register();
-const { runCli, reportFatal } = await import('../src/cli/cli-main.ts');
+const { runCli, reportFatal } = await loadCli();
 try {
   const code = await runCli(process.argv.slice(2));
   if (code >= 0) process.exit(code);

@@ -1,35 +1,31 @@
 // Preloaded (`--import`) into the Gatehouse processes the benchmark starts. It counts the SQL
 // statements sent to either driver and answers `stats` requests on the IPC channel with that count
 // and the memory use after a full garbage collection (`count`: the count alone, no collection).
-// It changes nothing else.
+// It changes nothing else. Plain JavaScript: Gatehouse runs without tsx's loader (bin/bundle.js),
+// and loading this file through tsx would bring the loader back and spoil the memory measure.
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-
-export interface ProbeStats {
-  statements: number;
-  memory: NodeJS.MemoryUsage;
-}
 
 let statements = 0;
 
 // Gatehouse reuses prepared statements (storage/sqlite-statement-cache.ts), so what is counted is
 // each execution: the methods of the Statement prototype, patched once, on the first prepare.
-const EXECUTIONS = ['run', 'all', 'get', 'iterate'] as const;
+const EXECUTIONS = ['run', 'all', 'get', 'iterate'];
 const prepare = SQLite.prototype.prepare;
 let countingExecutions = false;
-SQLite.prototype.prepare = function countedPrepare(this: SQLite.Database, source: string) {
+SQLite.prototype.prepare = function countedPrepare(source) {
   const statement = prepare.call(this, source);
   if (!countingExecutions) {
     countingExecutions = true;
-    countExecutions(Object.getPrototypeOf(statement) as Record<string, unknown>);
+    countExecutions(Object.getPrototypeOf(statement));
   }
   return statement;
-} as typeof prepare;
+};
 
-function countExecutions(prototype: Record<string, unknown>): void {
+function countExecutions(prototype) {
   for (const name of EXECUTIONS) {
-    const original = prototype[name] as (this: SQLite.Statement, ...args: unknown[]) => unknown;
-    prototype[name] = function countedExecution(this: SQLite.Statement, ...args: unknown[]) {
+    const original = prototype[name];
+    prototype[name] = function countedExecution(...args) {
       // The SQLite revocation feed's poll is that engine's heartbeat: not work done for a request.
       if (!this.source.startsWith('pragma data_version')) statements += 1;
       return original.apply(this, args);
@@ -38,26 +34,25 @@ function countExecutions(prototype: Record<string, unknown>): void {
 }
 
 /** Each instance's PostgreSQL heartbeat (`select pg_notify($1, 'h:…')`) is not work done for a request. */
-function isHeartbeat(args: unknown[]): boolean {
+function isHeartbeat(args) {
   const values = args[1];
   return Array.isArray(values) && typeof values[1] === 'string' && values[1].startsWith('h:');
 }
 
 const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
+pg.Client.prototype.query = function countedQuery(...args) {
   const text = typeof args[0] === 'string' ? args[0] : '';
   if (!isHeartbeat(args) && !text.startsWith('LISTEN')) statements += 1;
-  return (query as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof query;
+  return query.apply(this, args);
+};
 
 if (process.send) {
-  process.on('message', (message: { id: number; request: string }) => {
+  process.on('message', (message) => {
     if (message.request === 'count') process.send?.({ id: message.id, statements });
     if (message.request !== 'stats') return;
     globalThis.gc?.();
     globalThis.gc?.();
-    const stats: ProbeStats = { statements, memory: process.memoryUsage() };
-    process.send?.({ id: message.id, ...stats });
+    process.send?.({ id: message.id, statements, memory: process.memoryUsage() });
   });
   process.channel?.unref();
 }
