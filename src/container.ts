@@ -83,7 +83,7 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
   const users = new UserRepository(db);
   const groups = new GroupRepository(db);
   const policies = new PolicyRepository(db);
-  const writes = writeRunner(db, storage.dialect);
+  const writes = writeRunner(db, storage);
   const tokens = new TokenRepository(db, writes);
   const sessions = new SessionRepository(db);
   const refreshTokens = new RefreshTokenRepository(db);

@@ -78,10 +78,7 @@ class HeldRead extends TokenRepository {
 /** A token check over the real database of `server`, with its own cache, revoker and held reads. */
 function checkWithHeldReads(server: TestServer) {
   const { container } = server;
-  const tokens = new HeldRead(
-    container.storage.db,
-    writeRunner(container.storage.db, container.storage.dialect),
-  );
+  const tokens = new HeldRead(container.storage.db, writeRunner(container.storage.db, container.storage));
   const cache = new TokenCache({ maxEntries: 100, maxAgeMs: 60_000, negativeMaxAgeMs: 5000 });
   const revoker = new SessionRevoker({
     db: container.storage.db,

@@ -20,6 +20,8 @@ export interface Storage {
   readonly freshDb: Db;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /** SQLite's write-ahead log, flushed by the group commit (group-commit.ts); null otherwise. */
+  readonly walFile: string | null;
   /** Connection-pool occupancy (PostgreSQL); null for the embedded engine. */
   poolStats(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;
@@ -47,7 +49,8 @@ function openSqlite(path: string): Storage {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   // WAL lets checks read while a login writes; FULL sync makes every acknowledged write survive a
-  // crash (a 2xx means committed); busy_timeout covers the CLI writing while the server runs.
+  // crash (a 2xx means committed; the group commit flushes its own commits, see WalFlush);
+  // busy_timeout covers the CLI writing while the server runs.
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
@@ -60,6 +63,7 @@ function openSqlite(path: string): Storage {
     db,
     dialect: 'sqlite',
     freshDb: db,
+    walFile: path === ':memory:' ? null : `${path}-wal`,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -97,6 +101,7 @@ function openPostgres(url: string, options: StorageOptions): Storage {
     db,
     dialect: 'postgres',
     freshDb,
+    walFile: null,
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openStorage, type Storage } from './database.ts';
-import { type WriteRunner, writeRunner } from './group-commit.ts';
+import { GroupCommit, type WriteRunner, writeRunner } from './group-commit.ts';
+import { WalFlush } from './wal-flush.ts';
 
 /** Group commit on a real SQLite file, read back through a second, independent connection. */
 describe('SQLite group commit', () => {
@@ -19,15 +20,15 @@ describe('SQLite group commit', () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-group-commit-'));
     storage = openStorage(`sqlite:${join(dir, 'g.db')}`);
     await sql`create table item (name text primary key)`.execute(storage.db);
-    // Counts the transactions the runner opens (the database itself is real).
+    // Counts the transactions the runner opens, each on a connection it holds (the database is real).
     const db = new Proxy(storage.db, {
       get(target, property, receiver) {
-        if (property === 'transaction') transactions += 1;
+        if (property === 'connection') transactions += 1;
         const value = Reflect.get(target, property, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    writes = writeRunner(db, 'sqlite');
+    writes = writeRunner(db, storage);
   });
   after(async () => {
     await storage.close();
@@ -94,7 +95,7 @@ describe('SQLite group commit', () => {
           .execute();
         return (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]?.synchronous;
       }),
-      // Queued behind the relaxed write on the one connection: it must not commit at NORMAL.
+      // Queued behind the relaxed write on the one connection.
       insert('durable-after-relaxed'),
     ]);
     assert.equal(during, 1);
@@ -112,5 +113,102 @@ describe('SQLite group commit', () => {
     await assert.rejects(writes.relaxed((db) => sql`insert into missing_table values (1)`.execute(db)));
     const rows = (await sql<{ synchronous: number }>`pragma synchronous`.execute(storage.db)).rows;
     assert.equal(rows[0]?.synchronous, 2);
+  });
+});
+
+/** The flush that makes a group commit durable, observed through a WalFlush whose sync the test releases. */
+describe('SQLite group commit: the WAL flush', () => {
+  let dir: string;
+  let storage: Storage;
+  let syncs: { path: string; release(error?: Error): void }[];
+  let writes: GroupCommit;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-wal-flush-'));
+    storage = openStorage(`sqlite:${join(dir, 'g.db')}`);
+    await sql`create table item (name text primary key)`.execute(storage.db);
+    syncs = [];
+    const heldSync = (path: string) =>
+      new Promise<void>((resolve, reject) => {
+        syncs.push({ path, release: (error) => (error ? reject(error) : resolve()) });
+      });
+    writes = new GroupCommit(storage.db, new WalFlush(storage.walFile, heldSync));
+  });
+  after(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insert = (name: string) =>
+    writes.transaction(async (tx) => {
+      const level = await sql<{ synchronous: number }>`pragma synchronous`.execute(tx);
+      await sql`insert into item (name) values (${name})`.execute(tx);
+      return level.rows[0]?.synchronous;
+    });
+
+  async function untilSyncs(count: number): Promise<void> {
+    for (let turn = 0; syncs.length < count; turn++) {
+      if (turn > 1000) throw new Error(`${syncs.length} syncs, expected ${count}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  test('#4 commits at NORMAL, then answers only after an fdatasync of the WAL, off the event loop', async () => {
+    let answered = false;
+    const write = insert('w1').then((level) => {
+      answered = true;
+      return level;
+    });
+    await untilSyncs(1);
+    assert.equal(syncs[0]?.path, join(dir, 'g.db-wal'));
+    const reader = new SQLite(join(dir, 'g.db'), { readonly: true });
+    try {
+      assert.deepEqual(reader.prepare('select name from item').pluck().all(), ['w1'], 'committed');
+    } finally {
+      reader.close();
+    }
+    assert.equal(answered, false, 'not answered before the flush');
+    syncs[0]?.release();
+    assert.equal(await write, 1, 'the transaction ran at synchronous = NORMAL');
+    const level = await sql<{ synchronous: number }>`pragma synchronous`.execute(storage.db);
+    assert.equal(level.rows[0]?.synchronous, 2, 'FULL again for every other write');
+  });
+
+  test('#4 commits made while a flush runs wait for the next flush, which they share', async () => {
+    syncs = [];
+    const first = insert('x1');
+    await untilSyncs(1);
+    const later = [insert('x2'), insert('x3')];
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(syncs.length, 1, 'no second flush while one runs');
+    syncs[0]?.release();
+    await first;
+    await untilSyncs(2);
+    syncs[1]?.release();
+    await Promise.all(later);
+    assert.equal(syncs.length, 2);
+  });
+
+  test('#4 a failed flush fails the writes it was to make durable', async () => {
+    syncs = [];
+    const write = insert('y1');
+    await untilSyncs(1);
+    syncs[0]?.release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await assert.rejects(write, /EIO/);
+  });
+});
+
+describe('WalFlush with the real fdatasync', () => {
+  test('#4 flushes an existing file, and a missing WAL (checkpointed away) counts as flushed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-wal-file-'));
+    try {
+      const path = join(dir, 'g.db-wal');
+      writeFileSync(path, 'frames');
+      await new WalFlush(path).flush();
+      await new WalFlush(join(dir, 'missing-wal')).flush();
+      await new WalFlush(null).flush();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

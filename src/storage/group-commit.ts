@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { Db } from './database.ts';
+import type { Db, Storage } from './database.ts';
+import { WalFlush } from './wal-flush.ts';
 
 /**
  * How the hot writes (a login's session and token, a refresh token's last use) reach the database.
@@ -7,10 +8,12 @@ import type { Db } from './database.ts';
  * SQLite commits one transaction at a time, and with `synchronous = FULL` each commit waits for the
  * disk inside better-sqlite3's synchronous call, so logins were bounded by the disk's flush rate and
  * every flush stalled the event loop, token checks included (issue #4 bench). Writes queued during
- * one event-loop turn therefore share one transaction: one flush for all of them. Each caller is
- * answered only after that shared COMMIT, so a 2xx still means durable. If the shared transaction
- * fails, every write in it is run again alone, so one bad write cannot fail its neighbours (each
- * write is plain database work on values computed beforehand, so running it again is safe).
+ * one event-loop turn therefore share one transaction: one flush for all of them. That transaction
+ * commits without waiting for the disk, and the flush then runs off the event loop (WalFlush).
+ * Each caller is answered only after the flush, so a 2xx still means durable. If the shared
+ * transaction fails, every write in it is run again alone, so one bad write cannot fail its
+ * neighbours (each write is plain database work on values computed beforehand, so running it again
+ * is safe).
  *
  * PostgreSQL commits concurrent transactions in parallel and groups their flushes itself: there,
  * each write is its own transaction, as before.
@@ -25,9 +28,10 @@ export interface WriteRunner {
   relaxed<T>(work: (db: Db) => Promise<T>): Promise<T>;
 }
 
-export function writeRunner(db: Db, dialect: 'sqlite' | 'postgres'): WriteRunner {
-  return dialect === 'sqlite'
-    ? new GroupCommit(db)
+/** `db` is usually `storage.db` (tests pass a wrapped one). */
+export function writeRunner(db: Db, storage: Pick<Storage, 'dialect' | 'walFile'>): WriteRunner {
+  return storage.dialect === 'sqlite'
+    ? new GroupCommit(db, new WalFlush(storage.walFile))
     : {
         transaction: (work) => db.transaction().execute(work),
         // The flush of an autocommit waits on PostgreSQL's side, not on the event loop: as it is.
@@ -44,13 +48,15 @@ interface Pending {
 /** More writes than this in one turn are split into several transactions (bounded lock holding). */
 const MAX_BATCH = 128;
 
-class GroupCommit implements WriteRunner {
+export class GroupCommit implements WriteRunner {
   readonly #db: Db;
+  readonly #wal: WalFlush;
   #queue: Pending[] = [];
   #scheduled = false;
 
-  constructor(db: Db) {
+  constructor(db: Db, wal: WalFlush) {
     this.#db = db;
+    this.#wal = wal;
   }
 
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
@@ -63,12 +69,17 @@ class GroupCommit implements WriteRunner {
   /**
    * `synchronous = NORMAL` for this one statement: in WAL mode its commit is written to the WAL
    * without an fsync, so it survives a crash of the process but not of the machine, and becomes
-   * durable with the next FULL commit (whose fsync covers the whole WAL). A password login used to
+   * durable with the next flush of the WAL (a group commit's, or any FULL commit's). A password login used to
    * flush three times (count the attempt, clear the count, start the session), each flush stalling
    * the event loop; now only the session's flush remains. The connection is held throughout, so
    * nothing else runs at the relaxed setting.
    */
   relaxed<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    return this.#withoutFlush(work);
+  }
+
+  /** Runs `work` on the held connection at `synchronous = NORMAL`, then restores FULL for everything else. */
+  #withoutFlush<T>(work: (connection: Db) => Promise<T>): Promise<T> {
     return this.#db.connection().execute(async (connection) => {
       await sql`pragma synchronous = normal`.execute(connection);
       try {
@@ -77,6 +88,13 @@ class GroupCommit implements WriteRunner {
         await sql`pragma synchronous = full`.execute(connection);
       }
     });
+  }
+
+  /** One transaction committed without waiting for the disk, then flushed off the event loop. */
+  async #durable<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    const result = await this.#withoutFlush((connection) => connection.transaction().execute(work));
+    await this.#wal.flush();
+    return result;
   }
 
   #schedule(): void {
@@ -94,7 +112,7 @@ class GroupCommit implements WriteRunner {
     if (batch.length === 1) return this.#alone(batch[0] as Pending);
     let results: unknown[];
     try {
-      results = await this.#db.transaction().execute(async (tx) => {
+      results = await this.#durable(async (tx) => {
         const values: unknown[] = [];
         for (const pending of batch) values.push(await pending.work(tx));
         return values;
@@ -108,7 +126,7 @@ class GroupCommit implements WriteRunner {
 
   async #alone(pending: Pending): Promise<void> {
     try {
-      pending.resolve(await this.#db.transaction().execute(pending.work));
+      pending.resolve(await this.#durable(pending.work));
     } catch (error) {
       pending.reject(error);
     }
