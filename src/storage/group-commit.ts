@@ -53,6 +53,8 @@ export class GroupCommit implements WriteRunner {
   readonly #wal: WalFlush;
   #queue: Pending[] = [];
   #scheduled = false;
+  /** The batch being committed and flushed; never rejects (each write's outcome goes to its caller). */
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(db: Db, wal: WalFlush) {
     this.#db = db;
@@ -97,14 +99,21 @@ export class GroupCommit implements WriteRunner {
     return result;
   }
 
+  /**
+   * A batch starts once the previous one is committed and flushed: the writes that arrive during a
+   * flush (2 ms or so) commit together after it. Each commit writes every page it changed to the
+   * WAL, so batches of 5 (one per event-loop turn, as soon as the flush no longer blocked the loop)
+   * cost 360 µs of commit each, 70 µs per login (issue #4 profile).
+   */
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    setImmediate(async () => {
+      await this.#inFlight;
       this.#scheduled = false;
       const batch = this.#queue.splice(0, MAX_BATCH);
       if (this.#queue.length > 0) this.#schedule();
-      void this.#commit(batch);
+      this.#inFlight = this.#commit(batch);
     });
   }
 
