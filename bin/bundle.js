@@ -46,13 +46,39 @@ async function fromSource() {
 }
 
 /**
- * Builds the bundle under `cache` and returns its path. Its directory is named after a digest of its contents, so
- * processes started together (tests, several instances) share one copy: each writes into a
- * directory of its own and renames it into place; the first rename wins and the others discard theirs.
+ * Builds the bundle under `cache` and returns its path. Its directory is named after a digest of
+ * its contents, so processes started together (tests, several instances) share one copy: each
+ * writes into a directory of its own and renames it into place; the first rename wins and the
+ * others discard theirs.
  */
 export async function bundledCli(cache = CACHE) {
-  const { build } = await import('esbuild');
-  const result = await build({
+  const result = await build(buildOptions(cache));
+  const digest = createHash('sha256');
+  for (const output of result.outputFiles) digest.update(output.contents);
+  const directory = join(cache, digest.digest('hex').slice(0, 16));
+  if (!exists(directory)) place(result.outputFiles, directory);
+  const now = new Date();
+  utimesSync(directory, now, now);
+  removeStale(cache, directory);
+  return join(directory, OUTPUT_NAME);
+}
+
+let building = 0;
+
+/** The build runs in esbuild's service process, stopped after the last build (else it lives on, 48 MB). */
+async function build(options) {
+  const esbuild = await import('esbuild');
+  building += 1;
+  try {
+    return await esbuild.build(options);
+  } finally {
+    building -= 1;
+    if (building === 0) await esbuild.stop();
+  }
+}
+
+function buildOptions(cache) {
+  return {
     entryPoints: [ENTRY],
     bundle: true,
     platform: 'node',
@@ -64,20 +90,12 @@ export async function bundledCli(cache = CACHE) {
     write: false,
     logLevel: 'silent',
     plugins: [keepModuleUrls],
-  });
-  const digest = createHash('sha256');
-  for (const output of result.outputFiles) digest.update(output.contents);
-  const directory = join(cache, digest.digest('hex').slice(0, 16));
-  if (!exists(directory)) place(result.outputFiles, directory);
-  const now = new Date();
-  utimesSync(directory, now, now);
-  removeStale(cache, directory);
-  return join(directory, OUTPUT_NAME);
+  };
 }
 
 /**
- * Bundled modules share one file, so `import.meta.url` would point at the bundle; the sources use it to
- * find files beside them (the password-hashing worker). Each module keeps its own source's URL.
+ * Bundled modules share one file, so `import.meta.url` would point at the bundle; the sources use
+ * it to find files beside them (the password-hashing worker). Each module keeps its own source's URL.
  */
 const keepModuleUrls = {
   name: 'keep-module-urls',

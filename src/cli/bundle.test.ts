@@ -34,6 +34,31 @@ describe('bin/bundle.js: the sources bundled at start', () => {
     assert.equal(await bundledCli(cache), paths[0]);
   });
 
+  test("esbuild's service process does not outlive the build", () => {
+    // In a plain Node process: this one runs tsx, which keeps a service of its own.
+    const script = `
+      import { readdirSync, readFileSync } from 'node:fs';
+      import { bundledCli } from ${JSON.stringify(new URL('../../bin/bundle.js', import.meta.url).href)};
+      const children = () => readdirSync('/proc').filter((entry) => {
+        try {
+          const stat = readFileSync('/proc/' + entry + '/stat', 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+        } catch { return false; }
+      });
+      await bundledCli(process.env.BUNDLE_CACHE);
+      // Stopped with a signal: it may take a moment to exit (before, it stayed for the process's life).
+      for (let wait = 0; wait < 100 && children().length > 0; wait++) await new Promise((r) => setTimeout(r, 50));
+      console.log(JSON.stringify(children()));
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH, BUNDLE_CACHE: cacheDir('service') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), []);
+  });
+
   test("each bundled module keeps its own source's import.meta.url (the hashing worker is found)", async () => {
     const text = readFileSync(await bundledCli(cacheDir('urls')), 'utf8');
     const hashPool = new URL('../crypto/hash-pool.ts', import.meta.url).href;
