@@ -19,8 +19,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureBare } from './bare-baseline.ts';
 import { runSqliteAndPostgres } from './dialect.ts';
-import { runLoad } from './load.ts';
 import {
   ARGON2,
   dropPostgres,
@@ -35,11 +35,9 @@ import {
   killAllChildren,
   pinGeneratorAndServers,
   profileServersInto,
-  startBare,
 } from './processes.ts';
 import { type BenchReport, describeMachine, formatReport, writeJson } from './report.ts';
-import { checkMix } from './requests.ts';
-import { type BenchSettings, HOT, median, toRow } from './scenarios.ts';
+import { type BenchSettings, toRow } from './scenarios.ts';
 import { assertScopesMatchAcl, TokenSet } from './seed-data.ts';
 
 function log(line: string): void {
@@ -84,25 +82,6 @@ function readSettings(): BenchSettings & { only: string | undefined; cpuProfDir:
     pin: values.pin,
     cpuProfDir: values['cpu-prof'],
   };
-}
-
-async function measureBare(settings: BenchSettings, tokens: TokenSet) {
-  const bare = await startBare();
-  try {
-    const spec = {
-      url: bare.url,
-      serverCpuMs: bare.cpuMs,
-      connections: settings.connections,
-      requestsFor: (c: number) => checkMix({ tokens, count: HOT }, c),
-    };
-    await runLoad({ ...spec, durationSec: Math.min(2, settings.durationSec) });
-    const runs = [];
-    for (let i = 0; i < settings.repeat; i++)
-      runs.push(await runLoad({ ...spec, durationSec: settings.durationSec }));
-    return median(runs);
-  } finally {
-    await bare.stop();
-  }
 }
 
 function emptyReport(settings: BenchSettings & { only?: string }): BenchReport {
