@@ -86,10 +86,8 @@ async function runDialect(options: DialectRunOptions, db: string, databaseUrl: s
     if (settings.instances >= 2 && db === 'postgres') {
       await attempt(options, `${db} j`, () => runSecondInstance(options, ctx, databaseUrl));
     }
-    // i before h: i compares with scenario a, so the cache must hold what it held then. With h's
-    // million entries cached, the same hot tokens cost 16% more CPU per check whatever the
-    // database holds (0.84x with 1M tokens in it, 0.87x with 10M): i measured the cache's size,
-    // not the database's.
+    // i before h: i is compared with scenario a, so the cache holds what it held then, not h's
+    // million entries.
     const solo = report.rows.find((r) => r.db === db && r.scenario.startsWith('a '));
     if (settings.large && solo && !settings.checksOnly) {
       await attempt(options, `${db} i`, async () => {
