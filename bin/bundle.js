@@ -7,6 +7,7 @@
 // the bundle cannot be written (a read-only install), with one line on stderr saying so.
 import { createHash } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -16,7 +17,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -56,7 +57,7 @@ export async function bundledCli(cache = CACHE) {
   const digest = createHash('sha256');
   for (const output of result.outputFiles) digest.update(output.contents);
   const directory = join(cache, digest.digest('hex').slice(0, 16));
-  if (!exists(directory)) place(result.outputFiles, directory);
+  if (!existsSync(directory)) place(result.outputFiles, directory);
   const now = new Date();
   utimesSync(directory, now, now);
   removeStale(cache, directory);
@@ -113,14 +114,13 @@ function place(outputs, directory) {
   const pending = `${directory}.${process.pid}.pending`;
   mkdirSync(pending, { recursive: true });
   for (const output of outputs) {
-    const name = output.path.slice(output.path.lastIndexOf('/') + 1);
-    writeFileSync(join(pending, name), output.contents);
+    writeFileSync(join(pending, basename(output.path)), output.contents);
   }
   try {
     renameSync(pending, directory);
   } catch (error) {
     rmSync(pending, { recursive: true, force: true });
-    if (!exists(directory)) throw error;
+    if (!existsSync(directory)) throw error;
   }
 }
 
@@ -134,14 +134,5 @@ function removeStale(cache, current) {
     } catch {
       // another process removed it first
     }
-  }
-}
-
-function exists(path) {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
