@@ -25,11 +25,15 @@ export function pinGeneratorAndServers(): void {
   serverCpus = cpus === 2 ? '1' : `1-${cpus - 1}`;
 }
 
-/** With --cpu-prof DIR: Gatehouse children write a V8 CPU profile there when they stop. */
+/** With --cpu-prof DIR: server children (bare and Gatehouse) write a V8 CPU profile there when they stop. */
 let profileDir: string | null = null;
 
 export function profileServersInto(dir: string): void {
   profileDir = dir;
+}
+
+function profileArgs(): string[] {
+  return profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
 }
 
 /** `node args…`, under `taskset -c <server CPUs>` with --pin (taskset execs node: same pid). */
@@ -87,7 +91,7 @@ export async function freePort(): Promise<number> {
 export async function startBare(): Promise<Child> {
   const port = await freePort();
   const env = { ...process.env, BENCH_PORT: String(port) };
-  const proc = spawnServer(['--import', 'tsx', 'bench/bare-server.ts'], { cwd: ROOT, env });
+  const proc = spawnServer([...profileArgs(), '--import', 'tsx', 'bench/bare-server.ts'], { cwd: ROOT, env });
   return track('bare', proc, port, '/');
 }
 
@@ -112,7 +116,7 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Child> 
     GATEHOUSE_TOKEN_CACHE_MAX_AGE_SECONDS: String(CACHE_MAX_AGE_SECONDS),
   });
   const args = [
-    ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
+    ...profileArgs(),
     '--expose-gc',
     '--import',
     './bench/probe.mjs',

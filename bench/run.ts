@@ -13,7 +13,7 @@
 //          --only sqlite|postgres  --checks-only (a, and j with --instances 2)
 //          --pin: the load generator (this process) on CPU 0, each server on the other CPUs, so they
 //          never take each other's core (bare server and Gatehouse alike; needs taskset)
-//          --cpu-prof DIR: each Gatehouse process writes a V8 CPU profile (.cpuprofile) into DIR
+//          --cpu-prof DIR: each server process (bare and Gatehouse) writes a V8 CPU profile into DIR
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';

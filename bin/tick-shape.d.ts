@@ -1,0 +1,2 @@
+// Types for tick-shape.js, which is plain JavaScript because it runs before any TypeScript loader.
+export const heldTickObject: object | null;
