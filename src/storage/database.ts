@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { SchemaScopedPostgresDialect } from './pg-schema-introspector.ts';
 import { freshConnectionPool, timedPool } from './pg-timed-pool.ts';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.ts';
 import { GatehouseSqliteDialect } from './sqlite-dialect.ts';
@@ -92,7 +93,7 @@ function openPostgres(url: string, options: StorageOptions): Storage {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DatabaseSchema>({
-    dialect: new PostgresDialect({ pool: timedPool(pool, timeoutMs) }),
+    dialect: new SchemaScopedPostgresDialect({ pool: timedPool(pool, timeoutMs) }),
   });
   const freshDb = new Kysely<DatabaseSchema>({
     dialect: new PostgresDialect({ pool: freshConnectionPool(clientConfig, timeoutMs) }),

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { newId } from '../crypto/token-values.ts';
 import {
   createTestDatabase,
+  POSTGRES_URL,
   postgresUnavailableReason,
   type TestDatabase,
 } from '../testing/test-databases.ts';
@@ -446,6 +448,37 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
           await second.close();
           await database.dispose();
         }
+      });
+
+      test('§4 a migration succeeds while other schemas of the database are created and dropped', async () => {
+        // Kysely's own introspector read every schema and failed when one vanished meanwhile
+        // (3F000), as test files dropping their schemas made happen now and then in CI.
+        const churn = new pg.Client({ connectionString: POSTGRES_URL });
+        await churn.connect();
+        let migrating = true;
+        let dropped = 0;
+        const dropping = (async () => {
+          while (migrating) {
+            const name = `gh_churn_${process.pid}_${dropped}`;
+            await churn.query(
+              `create schema ${name}; create table ${name}.t (id serial primary key, note text)`,
+            );
+            await churn.query(`drop schema ${name} cascade`);
+            dropped += 1;
+          }
+        })();
+        try {
+          for (let run = 0; run < 5; run += 1) {
+            await withDatabase('postgres', async (storage) => {
+              assert.deepEqual(await migrateToLatest(storage), ALL_MIGRATIONS);
+            });
+          }
+        } finally {
+          migrating = false;
+          await dropping;
+          await churn.end();
+        }
+        assert.ok(dropped > 0, 'schemas were dropped during the migrations');
       });
     }
   });
