@@ -18,7 +18,8 @@ import { createHook } from 'node:async_hooks';
 /** The tick object held for the life of the process, or null if this Node version queued none. */
 export const heldTickObject = captureTickObject();
 
-function captureTickObject() {
+/** A tick object, from one `process.nextTick` queued under an async hook (tests compare it with the held one). */
+export function captureTickObject() {
   let captured = null;
   const hook = createHook({
     init(_asyncId, type, _triggerAsyncId, resource) {

@@ -20,18 +20,6 @@ function runWithIntrinsics(script: string): unknown {
   return JSON.parse(run.stdout);
 }
 
-const FRESH_TICK = `
-  import { createHook } from 'node:async_hooks';
-  function freshTick() {
-    let tick = null;
-    const hook = createHook({ init(_id, type, _trigger, resource) { if (type === 'TickObject') tick ??= resource; } });
-    hook.enable();
-    process.nextTick(() => {});
-    hook.disable();
-    return tick;
-  }
-`;
-
 describe('bin/tick-shape.js: one tick object held for the life of the process', () => {
   test('it holds a real tick object: the two async-id symbols, callback and args', () => {
     const shape = runWithIntrinsics(`
@@ -46,12 +34,11 @@ describe('bin/tick-shape.js: one tick object held for the life of the process', 
 
   test('ticks queued after major collections still get the map of the held one', () => {
     const result = runWithIntrinsics(`
-      import { heldTickObject } from ${JSON.stringify(tickShapeUrl)};
-      ${FRESH_TICK}
+      import { captureTickObject, heldTickObject } from ${JSON.stringify(tickShapeUrl)};
       // Let the ticks of startup run, so that the held object is the only one alive, then collect.
       await new Promise((resolve) => setTimeout(resolve, 20));
       for (let i = 0; i < 4; i++) globalThis.gc();
-      console.log(JSON.stringify(%HaveSameMap(heldTickObject, freshTick())));
+      console.log(JSON.stringify(%HaveSameMap(heldTickObject, captureTickObject())));
     `);
     assert.equal(result, true);
   });

@@ -2,6 +2,8 @@ import {
   type DatabaseIntrospector,
   type DatabaseMetadata,
   type DatabaseMetadataOptions,
+  DEFAULT_MIGRATION_LOCK_TABLE,
+  DEFAULT_MIGRATION_TABLE,
   type Kysely,
   PostgresDialect,
   type SchemaMetadata,
@@ -36,7 +38,7 @@ interface ColumnRow {
   column_description: string | null;
 }
 
-const MIGRATION_TABLES = ['kysely_migration', 'kysely_migration_lock'];
+const MIGRATION_TABLES = [DEFAULT_MIGRATION_TABLE, DEFAULT_MIGRATION_LOCK_TABLE];
 
 class SchemaScopedIntrospector implements DatabaseIntrospector {
   readonly #db: Kysely<unknown>;
