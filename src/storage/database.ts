@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { pipelinedTransactions, type StatementBatch } from './pg-pipeline.ts';
 import { SchemaScopedPostgresDialect } from './pg-schema-introspector.ts';
 import { freshConnectionPool, timedPool } from './pg-timed-pool.ts';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.ts';
@@ -23,6 +24,8 @@ export interface Storage {
   ping(): Promise<void>;
   /** SQLite's write-ahead log, flushed by the group commit (group-commit.ts); null otherwise. */
   readonly walFile: string | null;
+  /** PostgreSQL: a transaction sent in one round trip (pg-pipeline.ts); null for SQLite (group-commit.ts runs it). */
+  readonly pipelined: StatementBatch | null;
   /** Connection-pool occupancy (PostgreSQL); null for the embedded engine. */
   poolStats(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;
@@ -65,6 +68,7 @@ function openSqlite(path: string): Storage {
     dialect: 'sqlite',
     freshDb: db,
     walFile: path === ':memory:' ? null : `${path}-wal`,
+    pipelined: null,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -86,7 +90,14 @@ function openPostgres(url: string, options: StorageOptions): Storage {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
     },
   };
-  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+  // Pipeline mode changes nothing for a client used one statement at a time, as Kysely uses it;
+  // it lets pg-pipeline.ts send a whole transaction at once.
+  const pool = new pg.Pool({
+    ...clientConfig,
+    pipeline: true,
+    max: options.poolSize ?? 10,
+    idleTimeoutMillis: 30_000,
+  });
   // A connection lost while idle (pool 'error') or while lent to a query (client 'error', which
   // pg-pool does not handle then) must not crash the process: the query itself still fails, and
   // the request answers 503.
@@ -103,6 +114,7 @@ function openPostgres(url: string, options: StorageOptions): Storage {
     dialect: 'postgres',
     freshDb,
     walFile: null,
+    pipelined: pipelinedTransactions(pool, timeoutMs),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import type { Db, Storage } from './database.ts';
+import type { StatementBatch } from './pg-pipeline.ts';
 import { WalFlush } from './wal-flush.ts';
 
 /**
@@ -16,11 +17,18 @@ import { WalFlush } from './wal-flush.ts';
  * is safe).
  *
  * PostgreSQL commits concurrent transactions in parallel and groups their flushes itself: there,
- * each write is its own transaction, as before.
+ * each write is its own transaction, as before, and a batch of statements travels in one round
+ * trip (pg-pipeline.ts).
  */
 export interface WriteRunner {
   /** Runs `work` in a transaction (possibly shared); resolves after it is durably committed. */
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs compiled statements in order in one transaction and resolves with each one's rows once it
+   * is durably committed. Nothing is read between them (see StatementBatch), which is what lets
+   * PostgreSQL receive them all at once.
+   */
+  batch: StatementBatch;
   /**
    * Runs one statement whose loss in a power cut is harmless (the failed-login counters), committed
    * without waiting for the disk: see GroupCommit.relaxed. Never for what a 2xx acknowledges.
@@ -29,11 +37,16 @@ export interface WriteRunner {
 }
 
 /** `db` is usually `storage.db` (tests pass a wrapped one). */
-export function writeRunner(db: Db, storage: Pick<Storage, 'dialect' | 'walFile'>): WriteRunner {
-  return storage.dialect === 'sqlite'
+export function writeRunner(
+  db: Db,
+  storage: Pick<Storage, 'dialect' | 'walFile' | 'pipelined'>,
+): WriteRunner {
+  const { pipelined } = storage;
+  return storage.dialect === 'sqlite' || pipelined === null
     ? new GroupCommit(db, new WalFlush(storage.walFile))
     : {
         transaction: (work) => db.transaction().execute(work),
+        batch: pipelined,
         // The flush of an autocommit waits on PostgreSQL's side, not on the event loop: as it is.
         relaxed: (work) => work(db),
       };
@@ -65,6 +78,14 @@ export class GroupCommit implements WriteRunner {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
+    });
+  }
+
+  batch(statements: readonly CompiledQuery[]): Promise<unknown[][]> {
+    return this.transaction(async (tx) => {
+      const rows: unknown[][] = [];
+      for (const statement of statements) rows.push((await tx.executeQuery(statement)).rows);
+      return rows;
     });
   }
 

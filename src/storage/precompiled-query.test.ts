@@ -100,46 +100,69 @@ await describeEachDialect('precompiled login statements', {}, ({ server }) => {
         params: { first: 'ip:192.0.2.7', second: `a:u:${user.uuid}@192.0.2.7` },
       },
       lockUser: { query: LOGIN_STATEMENTS.LOCK_USER, params: { userUuid: user.uuid } },
-      touch: { query: LOGIN_STATEMENTS.TOUCH_REFRESH_TOKEN, params: { uuid: refreshUuid, atMs: now } },
-      insertSession: {
-        query: LOGIN_STATEMENTS.INSERT_SESSION,
-        params: {
-          uuid: sessionUuid,
-          tenantUuid: user.tenant_uuid,
-          userUuid: user.uuid,
-          mobile: true,
-          createdAt: now,
-          grantUuid: null,
-        },
-      },
+      lockGrant: { query: LOGIN_STATEMENTS.LOCK_GRANT, params: { grantUuid: crypto.randomUUID() } },
     };
-    for (const cap of [0, 1, 1000]) {
-      cases[`insertSessionUnderCap ${cap}`] = {
-        query: LOGIN_STATEMENTS.INSERT_SESSION_UNDER_CAP,
-        params: { ...cases.insertSession?.params, cap },
+    const noGuard: Record<string, string | number | null> = {
+      guardUserUuid: null,
+      guardPasswordHash: null,
+      guardRefreshTokenUuid: null,
+      guardGrantUuid: null,
+      cap: null,
+    };
+    const session = {
+      uuid: sessionUuid,
+      tenantUuid: user.tenant_uuid,
+      userUuid: user.uuid,
+      mobile: true,
+      createdAt: now,
+      grantUuid: null,
+    };
+    // Each guard alone, held and failed, so the rows differ between cases.
+    const guards: Record<string, Partial<typeof noGuard>> = {
+      none: {},
+      user: { guardUserUuid: user.uuid },
+      'user gone': { guardUserUuid: crypto.randomUUID() },
+      'password kept': { guardUserUuid: user.uuid, guardPasswordHash: 'not-the-hash' },
+      'refresh token': { guardRefreshTokenUuid: refreshUuid },
+      'refresh token gone': { guardRefreshTokenUuid: crypto.randomUUID() },
+      'grant gone': { guardGrantUuid: crypto.randomUUID() },
+      'cap 0': { cap: 0 },
+      'cap 1': { cap: 1 },
+      'cap 1000': { cap: 1000 },
+    };
+    for (const [name, guard] of Object.entries(guards)) {
+      cases[`insertSession ${name}`] = {
+        query: LOGIN_STATEMENTS.INSERT_SESSION,
+        params: { ...session, ...noGuard, ...guard },
+      };
+      cases[`touch ${name}`] = {
+        query: LOGIN_STATEMENTS.TOUCH_REFRESH_TOKEN,
+        params: { uuid: refreshUuid, atMs: now, ...noGuard, ...guard },
       };
     }
     for (const [name, testCase] of Object.entries(cases)) await assertSameAsBuilder(db, name, testCase);
-    // The token row needs its session: written for good now, then the token insert is compared.
-    await LOGIN_STATEMENTS.INSERT_SESSION.execute(db, cases.insertSession?.params as never);
-    await assertSameAsBuilder(db, 'insertToken', {
+    const token = {
+      digest: digestToken(crypto.randomUUID()),
+      sessionUuid,
+      authId: user.uuid,
+      pbxUserUuid: user.uuid,
+      xivoUuid: null,
+      issuedAtMs: now,
+      expiresAtMs: now + 60_000,
+      metadata: '{}',
+      userAgent: 'test',
+      remoteAddr: '192.0.2.7',
+      acl: '[]',
+      refreshTokenUuid: refreshUuid,
+      dpopJkt: null,
+    };
+    // The token row needs its session: compared once without it (no row), then with it.
+    await assertSameAsBuilder(db, 'insertToken without session', {
       query: LOGIN_STATEMENTS.INSERT_TOKEN,
-      params: {
-        digest: digestToken(crypto.randomUUID()),
-        sessionUuid,
-        authId: user.uuid,
-        pbxUserUuid: user.uuid,
-        xivoUuid: null,
-        issuedAtMs: now,
-        expiresAtMs: now + 60_000,
-        metadata: '{}',
-        userAgent: 'test',
-        remoteAddr: '192.0.2.7',
-        acl: '[]',
-        refreshTokenUuid: refreshUuid,
-        dpopJkt: null,
-      },
+      params: token,
     });
+    await LOGIN_STATEMENTS.INSERT_SESSION.execute(db, { ...session, ...noGuard } as never);
+    await assertSameAsBuilder(db, 'insertToken', { query: LOGIN_STATEMENTS.INSERT_TOKEN, params: token });
   });
 
   test('§issue-4 a precompiled query binds booleans as the engine wants and refuses a missing value', async () => {

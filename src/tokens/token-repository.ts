@@ -23,7 +23,9 @@ export class TokenRepository {
    * under a lock on the user row, taken first, so that concurrent logins of one user queue
    * instead of all reading the same session count (CC-6), and a login whose password was verified
    * before a password change cannot add a session after the change ended them all (CC-9).
-   * Every login ends here: grouped with concurrent ones into one commit on SQLite (group-commit.ts).
+   * Every login ends here, so it is one batch of statements whose conditions are in their SQL:
+   * grouped with concurrent logins into one commit on SQLite (group-commit.ts), sent in one round
+   * trip on PostgreSQL (pg-pipeline.ts). The outcome is read from what each statement returned.
    */
   async insertWithSession(
     session: Session,
@@ -31,43 +33,24 @@ export class TokenRepository {
     nowMs: number,
     conditions: IssueConditions | null = null,
   ): Promise<IssueOutcome> {
-    return this.#writes.transaction(async (tx) => {
-      const values = {
+    const plan = issuePlan(session, conditions);
+    const statements = [
+      ...(plan.lockUser ? [LOCK_USER.compile(this.#db, { userUuid: plan.lockUser })] : []),
+      ...(plan.touch ? [TOUCH_REFRESH_TOKEN.compile(this.#db, { ...plan.touch, ...plan.guard })] : []),
+      ...(plan.lockGrant ? [LOCK_GRANT.compile(this.#db, { grantUuid: plan.lockGrant })] : []),
+      INSERT_SESSION.compile(this.#db, {
         uuid: session.uuid,
         tenantUuid: session.tenantUuid,
         userUuid: session.userUuid,
         mobile: session.mobile,
         createdAt: nowMs,
         grantUuid: session.grantUuid ?? null,
-      };
-      const { userUuid } = session;
-      if (conditions !== null && userUuid !== null) {
-        const refusal = await checkUnderUserLock(tx, userUuid, conditions);
-        if (refusal !== null) return refusal;
-      }
-      if (conditions?.grantUuid && !(await lockGrant(tx, conditions.grantUuid))) return 'grant-revoked';
-      const cap = conditions?.sessionCap ?? null;
-      if (cap === null || userUuid === null) await INSERT_SESSION.execute(tx, values);
-      else if ((await INSERT_SESSION_UNDER_CAP.execute(tx, { ...values, userUuid, cap })).length === 0) {
-        return 'session-cap';
-      }
-      await INSERT_TOKEN.execute(tx, {
-        digest: token.digest,
-        sessionUuid: session.uuid,
-        authId: token.authId,
-        pbxUserUuid: token.pbxUserUuid,
-        xivoUuid: token.xivoUuid,
-        issuedAtMs: token.issuedAtMs,
-        expiresAtMs: token.expiresAtMs,
-        metadata: encodeJson(token.metadata),
-        userAgent: token.userAgent,
-        remoteAddr: token.remoteAddr,
-        acl: encodeJson(token.acl),
-        refreshTokenUuid: token.refreshTokenUuid,
-        dpopJkt: token.dpopJkt ?? null,
-      });
-      return 'issued' as const;
-    });
+        ...plan.guard,
+      }),
+      INSERT_TOKEN.compile(this.#db, tokenValues(session, token)),
+    ];
+    const rows = await this.#writes.batch(statements);
+    return readOutcome(plan, conditions, rows);
   }
 
   async findByDigest(digest: string): Promise<AccessToken | null> {
@@ -136,43 +119,86 @@ export interface IssueConditions {
 
 export type IssueOutcome = 'issued' | 'session-cap' | 'credentials-changed' | 'grant-revoked';
 
-/** A no-op UPDATE of the grant row (the lock both engines share, as for the user below). */
-async function lockGrant(tx: Db, grantUuid: string): Promise<boolean> {
-  const locked = await tx
-    .updateTable('auth_oauth_grant')
-    .set((eb) => ({ generation: eb.ref('generation') }))
-    .where('uuid', '=', grantUuid)
-    .returning('uuid')
-    .executeTakeFirst();
-  return locked !== undefined;
+/** The guarded statements a login runs, and what its session insert checks once more. */
+interface IssuePlan {
+  /** The user whose row is locked first (a login with conditions). */
+  lockUser: string | null;
+  /** Refresh logins: the refresh token whose use is recorded, under the user lock. */
+  touch: { uuid: string; atMs: number } | null;
+  /** OAuth: the grant whose row is locked. */
+  lockGrant: string | null;
+  guard: IssueGuard;
 }
 
 /**
- * A no-op UPDATE of the user row is the one row lock both engines share (SQLite has no
- * SELECT … FOR UPDATE; its writers are serialized anyway). It holds until the transaction ends,
- * and finds no row when the user was deleted meanwhile. The session cap is then checked by the
- * session insert itself (INSERT_SESSION_UNDER_CAP), a statement run after the lock is held: on
- * PostgreSQL a statement sees only what was committed before it started, so a count inside the
- * locking statement could miss a session just committed (CC-6).
+ * What the session insert requires, each ignored when null: the user row with this password hash
+ * (any hash when null), the refresh token and the grant still there, fewer than `cap` sessions.
+ * The statements before it locked those rows, so a guard that held for them holds here: the
+ * insert finds no row only because of the cap, or because an earlier statement already failed.
  */
-async function checkUnderUserLock(
-  tx: Db,
-  userUuid: string,
-  conditions: IssueConditions,
-): Promise<IssueOutcome | null> {
-  const locked = await LOCK_USER.takeFirst(tx, { userUuid });
-  if (!locked) return 'credentials-changed';
-  if (conditions.passwordHash !== null && locked.password_hash !== conditions.passwordHash) {
-    return 'credentials-changed';
-  }
-  const use = conditions.refreshTokenUse;
-  if (use && !(await TOUCH_REFRESH_TOKEN.takeFirst(tx, { uuid: use.uuid, atMs: use.atMs }))) {
-    return 'credentials-changed';
-  }
-  return null;
+interface IssueGuard {
+  guardUserUuid: string | null;
+  guardPasswordHash: string | null;
+  guardRefreshTokenUuid: string | null;
+  guardGrantUuid: string | null;
+  cap: number | null;
 }
 
-// The statements every login runs, compiled once (storage/precompiled-query.ts).
+function issuePlan(session: Session, conditions: IssueConditions | null): IssuePlan {
+  const userUuid = conditions === null ? null : session.userUuid;
+  const touch = userUuid === null ? null : (conditions?.refreshTokenUse ?? null);
+  return {
+    lockUser: userUuid,
+    touch,
+    lockGrant: conditions?.grantUuid ?? null,
+    guard: {
+      guardUserUuid: userUuid,
+      guardPasswordHash: userUuid === null ? null : (conditions?.passwordHash ?? null),
+      guardRefreshTokenUuid: touch?.uuid ?? null,
+      guardGrantUuid: conditions?.grantUuid ?? null,
+      cap: userUuid === null ? null : (conditions?.sessionCap ?? null),
+    },
+  };
+}
+
+/** Reads the outcome from each statement's rows, in the order they ran (see insertWithSession). */
+function readOutcome(plan: IssuePlan, conditions: IssueConditions | null, rows: unknown[][]): IssueOutcome {
+  const results = rows.values();
+  const next = () => results.next().value ?? [];
+  if (plan.lockUser !== null) {
+    const locked = next()[0] as { password_hash: string | null } | undefined;
+    if (!locked) return 'credentials-changed';
+    const expected = conditions?.passwordHash ?? null;
+    if (expected !== null && locked.password_hash !== expected) return 'credentials-changed';
+  }
+  if (plan.touch !== null && next().length === 0) return 'credentials-changed';
+  if (plan.lockGrant !== null && next().length === 0) return 'grant-revoked';
+  return next().length === 0 ? 'session-cap' : 'issued';
+}
+
+function tokenValues(session: Session, token: NewAccessToken): TokenValues {
+  return {
+    digest: token.digest,
+    sessionUuid: session.uuid,
+    authId: token.authId,
+    pbxUserUuid: token.pbxUserUuid,
+    xivoUuid: token.xivoUuid,
+    issuedAtMs: token.issuedAtMs,
+    expiresAtMs: token.expiresAtMs,
+    metadata: encodeJson(token.metadata),
+    userAgent: token.userAgent,
+    remoteAddr: token.remoteAddr,
+    acl: encodeJson(token.acl),
+    refreshTokenUuid: token.refreshTokenUuid,
+    dpopJkt: token.dpopJkt ?? null,
+  };
+}
+
+// The statements every login runs, compiled once (storage/precompiled-query.ts). SQLite has no
+// SELECT … FOR UPDATE (its writers are serialized anyway), so a row is locked by a no-op UPDATE,
+// the one row lock both engines share. It holds until the commit, and finds no row when the row
+// was deleted meanwhile. Where a parameter is selected or compared with NULL, a cast types it for
+// PostgreSQL, which otherwise takes it for text.
 
 const LOCK_USER = new PrecompiledQuery((db, p: ParamOf<{ userUuid: string }>) =>
   db
@@ -182,12 +208,39 @@ const LOCK_USER = new PrecompiledQuery((db, p: ParamOf<{ userUuid: string }>) =>
     .returning('password_hash'),
 );
 
-const TOUCH_REFRESH_TOKEN = new PrecompiledQuery((db, p: ParamOf<{ uuid: string; atMs: number }>) =>
+const LOCK_GRANT = new PrecompiledQuery((db, p: ParamOf<{ grantUuid: string }>) =>
   db
-    .updateTable('auth_refresh_token')
-    .set({ last_used_at: p('atMs') })
-    .where('uuid', '=', p('uuid'))
+    .updateTable('auth_oauth_grant')
+    .set((eb) => ({ generation: eb.ref('generation') }))
+    .where('uuid', '=', p('grantUuid'))
     .returning('uuid'),
+);
+
+type GuardParam = ParamOf<IssueGuard>;
+
+/** The user row is still there, with the password hash verified (any, when none was). */
+function userStillValid(db: Db, p: GuardParam) {
+  return db
+    .selectFrom('auth_user')
+    .select(sql<number>`1`.as('one'))
+    .where('uuid', '=', p('guardUserUuid'))
+    .where((eb) =>
+      eb.or([
+        eb(sql`cast(${p('guardPasswordHash')} as text)`, 'is', null),
+        eb('password_hash', '=', p('guardPasswordHash')),
+      ]),
+    );
+}
+
+/** The use of a refresh token, recorded only while the user's credentials still hold (CC-9). */
+const TOUCH_REFRESH_TOKEN = new PrecompiledQuery(
+  (db, p: ParamOf<{ uuid: string; atMs: number } & IssueGuard>) =>
+    db
+      .updateTable('auth_refresh_token')
+      .set({ last_used_at: p('atMs') })
+      .where('uuid', '=', p('uuid'))
+      .where((eb) => eb.exists(userStillValid(db, p)))
+      .returning('uuid'),
 );
 
 interface SessionValues {
@@ -199,48 +252,65 @@ interface SessionValues {
   grantUuid: string | null;
 }
 
-const INSERT_SESSION = new PrecompiledQuery((db, p: ParamOf<SessionValues>) =>
-  db.insertInto('auth_session').values({
-    uuid: p('uuid'),
-    tenant_uuid: p('tenantUuid'),
-    user_uuid: p('userUuid'),
-    mobile: p('mobile'),
-    created_at: p('createdAt'),
-    grant_uuid: p('grantUuid'),
-  }),
-);
-
 /**
- * The session, only while the user holds fewer than `cap` (wazo §3.2 step 7): count and insert
- * in one statement. The casts type the selected parameters for PostgreSQL, which otherwise takes
- * them for text.
+ * The session, only while every guard holds (IssueGuard): the session count and the insert in one
+ * statement (wazo §3.2 step 7). It runs after the lock is held: on PostgreSQL a statement sees only
+ * what was committed before it started, so a count inside the locking statement could miss a
+ * session just committed (CC-6).
  */
-const INSERT_SESSION_UNDER_CAP = new PrecompiledQuery(
-  (db, p: ParamOf<SessionValues & { userUuid: string; cap: number }>) =>
-    db
-      .insertInto('auth_session')
-      .columns(['uuid', 'tenant_uuid', 'user_uuid', 'mobile', 'created_at', 'grant_uuid'])
-      .expression(
-        db
-          .selectNoFrom([
-            sql<string>`${p('uuid')}`.as('uuid'),
-            sql<string>`${p('tenantUuid')}`.as('tenant_uuid'),
-            sql<string>`${p('userUuid')}`.as('user_uuid'),
-            sql<boolean>`cast(${p('mobile')} as boolean)`.as('mobile'),
-            sql<number>`cast(${p('createdAt')} as bigint)`.as('created_at'),
-            sql<string | null>`cast(${p('grantUuid')} as varchar(36))`.as('grant_uuid'),
-          ])
-          .where(
-            (eb) =>
-              eb
-                .selectFrom('auth_session')
-                .select(eb.fn.countAll<number>().as('n'))
-                .where('user_uuid', '=', p('userUuid')),
-            '<',
-            sql<number>`cast(${p('cap')} as bigint)`,
-          ),
-      )
-      .returning('uuid'),
+const INSERT_SESSION = new PrecompiledQuery((db, p: ParamOf<SessionValues & IssueGuard>) =>
+  db
+    .insertInto('auth_session')
+    .columns(['uuid', 'tenant_uuid', 'user_uuid', 'mobile', 'created_at', 'grant_uuid'])
+    .expression(
+      db
+        .selectNoFrom([
+          sql<string>`${p('uuid')}`.as('uuid'),
+          sql<string>`${p('tenantUuid')}`.as('tenant_uuid'),
+          sql<string | null>`cast(${p('userUuid')} as varchar(36))`.as('user_uuid'),
+          sql<boolean>`cast(${p('mobile')} as boolean)`.as('mobile'),
+          sql<number>`cast(${p('createdAt')} as bigint)`.as('created_at'),
+          sql<string | null>`cast(${p('grantUuid')} as varchar(36))`.as('grant_uuid'),
+        ])
+        .where((eb) =>
+          eb.and([
+            eb.or([
+              eb(sql`cast(${p('cap')} as bigint)`, 'is', null),
+              eb(
+                eb
+                  .selectFrom('auth_session')
+                  .select(eb.fn.countAll<number>().as('n'))
+                  .where('user_uuid', '=', p('userUuid')),
+                '<',
+                sql<number>`cast(${p('cap')} as bigint)`,
+              ),
+            ]),
+            eb.or([
+              eb(sql`cast(${p('guardUserUuid')} as varchar(36))`, 'is', null),
+              eb.exists(userStillValid(db, p)),
+            ]),
+            eb.or([
+              eb(sql`cast(${p('guardRefreshTokenUuid')} as varchar(36))`, 'is', null),
+              eb.exists(
+                db
+                  .selectFrom('auth_refresh_token')
+                  .select(sql<number>`1`.as('one'))
+                  .where('uuid', '=', p('guardRefreshTokenUuid')),
+              ),
+            ]),
+            eb.or([
+              eb(sql`cast(${p('guardGrantUuid')} as varchar(36))`, 'is', null),
+              eb.exists(
+                db
+                  .selectFrom('auth_oauth_grant')
+                  .select(sql<number>`1`.as('one'))
+                  .where('uuid', '=', p('guardGrantUuid')),
+              ),
+            ]),
+          ]),
+        ),
+    )
+    .returning('uuid'),
 );
 
 interface TokenValues {
@@ -259,29 +329,52 @@ interface TokenValues {
   dpopJkt: string | null;
 }
 
+/** The token, only if its session was just written (the batch goes on after a refused session). */
 const INSERT_TOKEN = new PrecompiledQuery((db, p: ParamOf<TokenValues>) =>
-  db.insertInto('auth_token').values({
-    token_hash: p('digest'),
-    session_uuid: p('sessionUuid'),
-    auth_id: p('authId'),
-    pbx_user_uuid: p('pbxUserUuid'),
-    xivo_uuid: p('xivoUuid'),
-    issued_at_ms: p('issuedAtMs'),
-    expires_at_ms: p('expiresAtMs'),
-    metadata: p('metadata'),
-    user_agent: p('userAgent'),
-    remote_addr: p('remoteAddr'),
-    acl: p('acl'),
-    refresh_token_uuid: p('refreshTokenUuid'),
-    dpop_jkt: p('dpopJkt'),
-  }),
+  db
+    .insertInto('auth_token')
+    .columns([
+      'token_hash',
+      'session_uuid',
+      'auth_id',
+      'pbx_user_uuid',
+      'xivo_uuid',
+      'issued_at_ms',
+      'expires_at_ms',
+      'metadata',
+      'user_agent',
+      'remote_addr',
+      'acl',
+      'refresh_token_uuid',
+      'dpop_jkt',
+    ])
+    .expression(
+      db
+        .selectFrom('auth_session')
+        .select([
+          sql<string>`${p('digest')}`.as('token_hash'),
+          'uuid as session_uuid',
+          sql<string>`${p('authId')}`.as('auth_id'),
+          sql<string | null>`cast(${p('pbxUserUuid')} as varchar(36))`.as('pbx_user_uuid'),
+          sql<string | null>`cast(${p('xivoUuid')} as text)`.as('xivo_uuid'),
+          sql<number>`cast(${p('issuedAtMs')} as bigint)`.as('issued_at_ms'),
+          sql<number>`cast(${p('expiresAtMs')} as bigint)`.as('expires_at_ms'),
+          sql<string>`${p('metadata')}`.as('metadata'),
+          sql<string>`${p('userAgent')}`.as('user_agent'),
+          sql<string>`${p('remoteAddr')}`.as('remote_addr'),
+          sql<string>`${p('acl')}`.as('acl'),
+          sql<string | null>`cast(${p('refreshTokenUuid')} as varchar(36))`.as('refresh_token_uuid'),
+          sql<string | null>`cast(${p('dpopJkt')} as varchar(64))`.as('dpop_jkt'),
+        ])
+        .where('uuid', '=', p('sessionUuid')),
+    ),
 );
 
 /** The login statements, for the test that compares them with their builder versions. */
 export const LOGIN_STATEMENTS = {
   LOCK_USER,
+  LOCK_GRANT,
   TOUCH_REFRESH_TOKEN,
   INSERT_SESSION,
-  INSERT_SESSION_UNDER_CAP,
   INSERT_TOKEN,
 };
