@@ -89,7 +89,7 @@ async function runDialect(options: DialectRunOptions, db: string, databaseUrl: s
     // i before h: i is compared with scenario a, so the cache holds what it held then, not h's
     // million entries.
     const solo = report.rows.find((r) => r.db === db && r.scenario.startsWith('a '));
-    if (settings.large && solo && !settings.checksOnly) {
+    if (settings.large && solo && !settings.checksOnly && !settings.loginsOnly) {
       await attempt(options, `${db} i`, async () => {
         const { large, row } = await measureLarge(ctx, solo, log);
         report.large.push(large);
@@ -97,7 +97,7 @@ async function runDialect(options: DialectRunOptions, db: string, databaseUrl: s
       });
     }
     // The cache is the same code on both engines: measured once, on the first engine run.
-    if (report.memory.length === 0 && !settings.checksOnly) {
+    if (report.memory.length === 0 && !settings.checksOnly && !settings.loginsOnly) {
       await attempt(options, `${db} h`, async () => {
         report.memory.push(await measureMemory(ctx, log));
       });

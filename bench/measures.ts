@@ -35,10 +35,13 @@ async function expectStatus(url: string, method: string, expected: number): Prom
 }
 
 async function perOperation(ctx: InstanceContext, count: number, op: (k: number) => Promise<unknown>) {
-  const before = (await ctx.child.stats()).statements;
+  const before = await ctx.child.stats();
   for (let k = 0; k < count; k++) await op(k);
-  const after = (await ctx.child.stats()).statements;
-  return (after - before) / count;
+  const after = await ctx.child.stats();
+  return {
+    statementsPerOp: (after.statements - before.statements) / count,
+    roundTripsPerOp: ctx.db === 'sqlite' ? Number.NaN : (after.roundTrips - before.roundTrips) / count,
+  };
 }
 
 /** g: statements counted inside the server process (see probe.mjs), sequential requests. */
@@ -84,7 +87,7 @@ export async function countQueries(ctx: InstanceContext): Promise<QueryCount[]> 
   ];
   const counts: QueryCount[] = [];
   for (const [operation, count, op] of operations) {
-    counts.push({ db: ctx.db, operation, statementsPerOp: await perOperation(ctx, count, op) });
+    counts.push({ db: ctx.db, operation, ...(await perOperation(ctx, count, op)) });
   }
   return counts;
 }

@@ -1,5 +1,5 @@
 // Preloaded (`--import`) into the Gatehouse processes the benchmark starts. It counts the SQL
-// statements sent to either driver and answers `stats` requests on the IPC channel with that count
+// statements sent to either driver (and PostgreSQL's round trips) and answers `stats` requests on the IPC channel with that count
 // and the memory use after a full garbage collection (`count`: the count alone, no collection).
 // It changes nothing else. Plain JavaScript: Gatehouse runs without tsx's loader (bin/bundle.js),
 // and loading this file through tsx would bring the loader back and spoil the memory measure.
@@ -39,20 +39,32 @@ function isHeartbeat(args) {
   return Array.isArray(values) && typeof values[1] === 'string' && values[1].startsWith('h:');
 }
 
+/**
+ * PostgreSQL round trips: a statement sent while the client has another one on the wire or queued
+ * (pg's pipeline mode, storage/pg-pipeline.ts) travels with it. The fields read are pg's own.
+ */
+let roundTrips = 0;
+function isIdle(client) {
+  return !client._activeQuery && client._sentQueryQueue.length === 0 && client._queryQueue.length === 0;
+}
+
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(...args) {
   const text = typeof args[0] === 'string' ? args[0] : '';
-  if (!isHeartbeat(args) && !text.startsWith('LISTEN')) statements += 1;
+  if (!isHeartbeat(args) && !text.startsWith('LISTEN')) {
+    statements += 1;
+    if (isIdle(this)) roundTrips += 1;
+  }
   return query.apply(this, args);
 };
 
 if (process.send) {
   process.on('message', (message) => {
-    if (message.request === 'count') process.send?.({ id: message.id, statements });
+    if (message.request === 'count') process.send?.({ id: message.id, statements, roundTrips });
     if (message.request !== 'stats') return;
     globalThis.gc?.();
     globalThis.gc?.();
-    process.send?.({ id: message.id, statements, memory: process.memoryUsage() });
+    process.send?.({ id: message.id, statements, roundTrips, memory: process.memoryUsage() });
   });
   process.channel?.unref();
 }

@@ -45,6 +45,8 @@ function spawnServer(args: string[], options: Parameters<typeof spawn>[2]): Chil
 /** What probe.mjs answers to `stats`: statements counted so far, memory after a full collection. */
 export interface ProbeStats {
   statements: number;
+  /** PostgreSQL only (0 on SQLite): statements sent in one pipelined batch count once. */
+  roundTrips: number;
   memory: NodeJS.MemoryUsage;
 }
 

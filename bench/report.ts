@@ -27,6 +27,8 @@ export interface QueryCount {
   db: string;
   operation: string;
   statementsPerOp: number;
+  /** PostgreSQL: round trips to the server per operation; NaN on SQLite, which has none. */
+  roundTripsPerOp: number;
 }
 
 export interface MemoryMeasure {
@@ -199,11 +201,17 @@ function referenceLines(report: BenchReport): string[] {
 
 function queryLines(report: BenchReport): string[] {
   if (report.queries.length === 0) return [];
-  const lines = report.queries.map((q) => [q.operation, q.db, n2(q.statementsPerOp)]);
+  const lines = report.queries.map((q) => [
+    q.operation,
+    q.db,
+    n2(q.statementsPerOp),
+    Number.isNaN(q.roundTripsPerOp) ? '-' : n2(q.roundTripsPerOp),
+  ]);
   return [
     '',
-    'SQL statements per operation (counted in the server process, BEGIN/COMMIT included):',
-    table(['operation', 'db', 'statements'], lines),
+    'SQL statements per operation (counted in the server process, BEGIN/COMMIT included; a',
+    'round trip carries several when they are pipelined, storage/pg-pipeline.ts):',
+    table(['operation', 'db', 'statements', 'round trips'], lines),
   ];
 }
 

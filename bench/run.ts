@@ -11,6 +11,7 @@
 // Options: --duration S (10)  --repeat N (1, medians)  --connections N (50)  --large
 //          --large-count N (10,000,000)  --rss-tokens N (100,000; 1M with --large)  --instances 2
 //          --only sqlite|postgres  --checks-only (a, and j with --instances 2)
+//          --logins-only (d, e and g: password and refresh logins, statements per operation)
 //          --pin: the load generator (this process) on CPU 0, each server on the other CPUs, so they
 //          never take each other's core (bare server and Gatehouse alike; needs taskset)
 //          --cpu-prof DIR: each server process (bare and Gatehouse) writes a V8 CPU profile into DIR
@@ -56,6 +57,7 @@ function readSettings(): BenchSettings & { only: string | undefined; cpuProfDir:
       instances: { type: 'string', default: '1' },
       only: { type: 'string' },
       'checks-only': { type: 'boolean', default: false },
+      'logins-only': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
     },
@@ -65,6 +67,8 @@ function readSettings(): BenchSettings & { only: string | undefined; cpuProfDir:
     if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}`);
     return value;
   };
+  if (values['checks-only'] && values['logins-only'])
+    throw new Error('--checks-only or --logins-only, not both');
   if (values.only !== undefined && !['sqlite', 'postgres'].includes(values.only)) {
     throw new Error('--only must be sqlite or postgres');
   }
@@ -79,6 +83,7 @@ function readSettings(): BenchSettings & { only: string | undefined; cpuProfDir:
     instances: int('instances', values.instances, 1),
     only: values.only,
     checksOnly: values['checks-only'],
+    loginsOnly: values['logins-only'],
     pin: values.pin,
     cpuProfDir: values['cpu-prof'],
   };

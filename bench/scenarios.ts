@@ -34,6 +34,8 @@ export interface BenchSettings {
   instances: number;
   /** Scenario a only (with --instances 2, j too): for iterating on the check path. */
   checksOnly: boolean;
+  /** d, e and g only: for iterating on the login path. */
+  loginsOnly: boolean;
   /** Load generator on CPU 0, every server on the other CPUs (processes.ts). */
   pin: boolean;
 }
@@ -161,19 +163,22 @@ export async function runThroughput(ctx: InstanceContext, log: (line: string) =>
     rows.push(row);
     return row;
   };
+  const { checksOnly, loginsOnly } = ctx.settings;
   await warmChecks(ctx);
-  const solo = await step('a HEAD check 90/5/5', checkLoad(ctx), CHECK_STATUSES);
-  if (ctx.settings.checksOnly) return rows;
-  await step(
-    'b GET token',
-    load(ctx, connections, (c) => tokenReads(ctx.hot, c)),
-    [200],
-  );
-  await step(
-    'c scopes/check x5',
-    load(ctx, connections, (c) => scopeChecks(ctx.hot, c)),
-    [200],
-  );
+  const solo = loginsOnly ? null : await step('a HEAD check 90/5/5', checkLoad(ctx), CHECK_STATUSES);
+  if (checksOnly) return rows;
+  if (!loginsOnly) {
+    await step(
+      'b GET token',
+      load(ctx, connections, (c) => tokenReads(ctx.hot, c)),
+      [200],
+    );
+    await step(
+      'c scopes/check x5',
+      load(ctx, connections, (c) => scopeChecks(ctx.hot, c)),
+      [200],
+    );
+  }
   // The reference of the logins, measured while the server is idle, just before them.
   ctx.hashRate = await rawHashRate(Math.min(3, ctx.settings.durationSec));
   ctx.report.argon2.beforeLogins[ctx.db] = ctx.hashRate;
@@ -183,7 +188,7 @@ export async function runThroughput(ctx: InstanceContext, log: (line: string) =>
     load(ctx, connections, (c) => refreshLogins(ctx.refresh, c, connections)),
     [200],
   );
-  rows.push(...(await runChecksDuringLogins(ctx, solo, log)));
+  if (solo) rows.push(...(await runChecksDuringLogins(ctx, solo, log)));
   return rows;
 }
 
