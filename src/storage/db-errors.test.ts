@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
+import pg from 'pg';
 import { isStorageUnavailable, isTransientConflict, retryOnConflict } from './db-errors.ts';
 
 const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
@@ -41,4 +43,25 @@ test('S-REV-2 retryOnConflict runs a transaction again after a deadlock, and onl
     /duplicate key/,
   );
   assert.equal(calls, 1, 'other errors are not retried');
+});
+
+test('FT-4 a connection attempt to a database that never answers is "unavailable" (503), not a 500', async () => {
+  // A listener that accepts and never speaks: what a black-holed PostgreSQL looks like to pg.
+  const held: Socket[] = [];
+  const server = createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'x', connectionTimeoutMillis: 100 });
+  client.on('error', () => {});
+  try {
+    const error = await client.connect().then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    assert.ok(error instanceof Error, 'the connection attempt fails');
+    assert.equal(isStorageUnavailable(error), true, `classified: ${(error as Error).message}`);
+  } finally {
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });

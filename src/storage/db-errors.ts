@@ -42,8 +42,10 @@ export function isStorageUnavailable(error: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : '';
   if (SQLITE_UNAVAILABLE.test(code) || NODE_NETWORK_CODES.has(code)) return true;
   if (/^[0-9A-Z]{5}$/.test(code)) return PG_UNAVAILABLE_CLASSES.includes(code.slice(0, 2));
+  // "timeout expired": pg's connect timeout on a client of its own, as the fresh connection of a
+  // retried read uses (FT-4 saw it as a 500).
   const message = String(e?.message ?? '');
-  return /Connection terminated|timeout exceeded when trying to connect|is not queryable|connection is closed|driver has already been destroyed/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|timeout expired|is not queryable|connection is closed|driver has already been destroyed/i.test(
     message,
   );
 }

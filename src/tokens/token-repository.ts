@@ -50,7 +50,7 @@ export class TokenRepository {
       INSERT_TOKEN.compile(this.#db, tokenValues(session, token)),
     ];
     const rows = await this.#writes.batch(statements);
-    return readOutcome(plan, conditions, rows);
+    return readOutcome(plan, rows);
   }
 
   async findByDigest(digest: string): Promise<AccessToken | null> {
@@ -162,13 +162,13 @@ function issuePlan(session: Session, conditions: IssueConditions | null): IssueP
 }
 
 /** Reads the outcome from each statement's rows, in the order they ran (see insertWithSession). */
-function readOutcome(plan: IssuePlan, conditions: IssueConditions | null, rows: unknown[][]): IssueOutcome {
+function readOutcome(plan: IssuePlan, rows: unknown[][]): IssueOutcome {
   const results = rows.values();
   const next = () => results.next().value ?? [];
   if (plan.lockUser !== null) {
     const locked = next()[0] as { password_hash: string | null } | undefined;
     if (!locked) return 'credentials-changed';
-    const expected = conditions?.passwordHash ?? null;
+    const expected = plan.guard.guardPasswordHash;
     if (expected !== null && locked.password_hash !== expected) return 'credentials-changed';
   }
   if (plan.touch !== null && next().length === 0) return 'credentials-changed';
