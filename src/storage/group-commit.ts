@@ -41,15 +41,15 @@ export function writeRunner(
   db: Db,
   storage: Pick<Storage, 'dialect' | 'walFile' | 'pipelined'>,
 ): WriteRunner {
+  if (storage.dialect === 'sqlite') return new GroupCommit(db, new WalFlush(storage.walFile));
   const { pipelined } = storage;
-  return storage.dialect === 'sqlite' || pipelined === null
-    ? new GroupCommit(db, new WalFlush(storage.walFile))
-    : {
-        transaction: (work) => db.transaction().execute(work),
-        batch: pipelined,
-        // The flush of an autocommit waits on PostgreSQL's side, not on the event loop: as it is.
-        relaxed: (work) => work(db),
-      };
+  if (pipelined === null) throw new Error('a PostgreSQL storage must provide its statement pipeline');
+  return {
+    transaction: (work) => db.transaction().execute(work),
+    batch: pipelined,
+    // The flush of an autocommit waits on PostgreSQL's side, not on the event loop: as it is.
+    relaxed: (work) => work(db),
+  };
 }
 
 interface Pending {

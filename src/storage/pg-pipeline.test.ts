@@ -32,7 +32,7 @@ describe('PostgreSQL pipelined transactions', { skip: postgresSkip || false }, (
 
   before(async () => {
     database = await createTestDatabase('postgres');
-    storage = openStorage(database.url, { pgSchema: database.pgSchema, poolSize: 1, timeoutMs: 1000 });
+    storage = openStorage(database.url, { pgSchema: database.pgSchema, poolSize: 1, timeoutMs: 10_000 });
     batch = storage.pipelined as StatementBatch;
     await sql`create table item (id int primary key, v int not null)`.execute(storage.db);
     other = new pg.Client({ connectionString: database.url, options: `-c search_path=${database.pgSchema}` });
@@ -88,10 +88,16 @@ describe('PostgreSQL pipelined transactions', { skip: postgresSkip || false }, (
   });
 
   test('a batch past the time bound fails as the database being unavailable, and the pool recovers', async () => {
-    await assert.rejects(batch([statement('select pg_sleep(5)')]), (error: { code?: string }) => {
-      return error.code === 'ETIMEDOUT';
-    });
-    assert.deepEqual(await batch([statement('select 1 as one')]), [[{ one: 1 }]]);
+    const bounded = openStorage(database.url, { pgSchema: database.pgSchema, poolSize: 1, timeoutMs: 300 });
+    try {
+      const run = bounded.pipelined as StatementBatch;
+      await assert.rejects(run([statement('select pg_sleep(5)')]), (error: { code?: string }) => {
+        return error.code === 'ETIMEDOUT';
+      });
+      assert.deepEqual(await run([statement('select 1 as one')]), [[{ one: 1 }]]);
+    } finally {
+      await bounded.close();
+    }
   });
 
   async function waitForLockWaiter(): Promise<void> {
