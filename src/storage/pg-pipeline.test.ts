@@ -29,6 +29,8 @@ describe('PostgreSQL pipelined transactions', { skip: postgresSkip || false }, (
   let storage: Storage;
   let batch: StatementBatch;
   let other: pg.Client;
+  /** Watches pg_stat_activity outside `other`'s transaction, whose statistics snapshot would stay frozen. */
+  let observer: pg.Client;
 
   before(async () => {
     database = await createTestDatabase('postgres');
@@ -37,9 +39,12 @@ describe('PostgreSQL pipelined transactions', { skip: postgresSkip || false }, (
     await sql`create table item (id int primary key, v int not null)`.execute(storage.db);
     other = new pg.Client({ connectionString: database.url, options: `-c search_path=${database.pgSchema}` });
     await other.connect();
+    observer = new pg.Client({ connectionString: database.url });
+    await observer.connect();
   });
   after(async () => {
     await other?.end();
+    await observer?.end();
     await storage?.close();
     await database?.dispose();
   });
@@ -102,7 +107,7 @@ describe('PostgreSQL pipelined transactions', { skip: postgresSkip || false }, (
 
   async function waitForLockWaiter(): Promise<void> {
     for (let i = 0; i < 200; i++) {
-      const waiting = await other.query(
+      const waiting = await observer.query(
         "select 1 from pg_stat_activity where wait_event_type = 'Lock' and query = $1",
         [LOCKING],
       );
