@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import type { WriteRunner } from '../storage/group-commit.ts';
 import { decodeJsonObject, decodeStringList, encodeJson } from '../storage/json-codec.ts';
@@ -232,6 +232,16 @@ function userStillValid(db: Db, p: GuardParam) {
     );
 }
 
+/** The refresh token or grant a login is made from is still there. */
+function rowStillThere(db: Db, table: 'auth_refresh_token' | 'auth_oauth_grant', uuid: string | null) {
+  return db.selectFrom(table).select(sql<number>`1`.as('one')).where('uuid', '=', uuid);
+}
+
+/** A guard holds when it is off (its uuid is null) or when `check` does. */
+function unlessOff(uuid: string | null, check: Expression<SqlBool>) {
+  return sql<SqlBool>`(cast(${uuid} as varchar(36)) is null or ${check})`;
+}
+
 /** The use of a refresh token, recorded only while the user's credentials still hold (CC-9). */
 const TOUCH_REFRESH_TOKEN = new PrecompiledQuery(
   (db, p: ParamOf<{ uuid: string; atMs: number } & IssueGuard>) =>
@@ -285,28 +295,15 @@ const INSERT_SESSION = new PrecompiledQuery((db, p: ParamOf<SessionValues & Issu
                 sql<number>`cast(${p('cap')} as bigint)`,
               ),
             ]),
-            eb.or([
-              eb(sql`cast(${p('guardUserUuid')} as varchar(36))`, 'is', null),
-              eb.exists(userStillValid(db, p)),
-            ]),
-            eb.or([
-              eb(sql`cast(${p('guardRefreshTokenUuid')} as varchar(36))`, 'is', null),
-              eb.exists(
-                db
-                  .selectFrom('auth_refresh_token')
-                  .select(sql<number>`1`.as('one'))
-                  .where('uuid', '=', p('guardRefreshTokenUuid')),
-              ),
-            ]),
-            eb.or([
-              eb(sql`cast(${p('guardGrantUuid')} as varchar(36))`, 'is', null),
-              eb.exists(
-                db
-                  .selectFrom('auth_oauth_grant')
-                  .select(sql<number>`1`.as('one'))
-                  .where('uuid', '=', p('guardGrantUuid')),
-              ),
-            ]),
+            unlessOff(p('guardUserUuid'), eb.exists(userStillValid(db, p))),
+            unlessOff(
+              p('guardRefreshTokenUuid'),
+              eb.exists(rowStillThere(db, 'auth_refresh_token', p('guardRefreshTokenUuid'))),
+            ),
+            unlessOff(
+              p('guardGrantUuid'),
+              eb.exists(rowStillThere(db, 'auth_oauth_grant', p('guardGrantUuid'))),
+            ),
           ]),
         ),
     )
