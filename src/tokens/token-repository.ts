@@ -3,6 +3,7 @@ import type { Db } from '../storage/database.ts';
 import type { WriteRunner } from '../storage/group-commit.ts';
 import { decodeJsonObject, decodeStringList, encodeJson } from '../storage/json-codec.ts';
 import { type ParamOf, PrecompiledQuery } from '../storage/precompiled-query.ts';
+import { lockedRead } from '../storage/row-lock.ts';
 import { toBool } from '../storage/tables.ts';
 import type { AccessToken, Session } from './token.ts';
 
@@ -194,26 +195,17 @@ function tokenValues(session: Session, token: NewAccessToken): TokenValues {
   };
 }
 
-// The statements every login runs, compiled once (storage/precompiled-query.ts). SQLite has no
-// SELECT … FOR UPDATE (its writers are serialized anyway), so a row is locked by a no-op UPDATE,
-// the one row lock both engines share. It holds until the commit, and finds no row when the row
-// was deleted meanwhile. Where a parameter is selected or compared with NULL, a cast types it for
-// PostgreSQL, which otherwise takes it for text.
+// The statements every login runs, compiled once (storage/precompiled-query.ts). A lock holds
+// until the commit (storage/row-lock.ts), and finds no row when the row was deleted meanwhile.
+// Where a parameter is selected or compared with NULL, a cast types it for PostgreSQL, which
+// otherwise takes it for text.
 
 const LOCK_USER = new PrecompiledQuery((db, p: ParamOf<{ userUuid: string }>) =>
-  db
-    .updateTable('auth_user')
-    .set((eb) => ({ purpose: eb.ref('purpose') }))
-    .where('uuid', '=', p('userUuid'))
-    .returning('password_hash'),
+  lockedRead(db, db.selectFrom('auth_user').select('password_hash').where('uuid', '=', p('userUuid'))),
 );
 
 const LOCK_GRANT = new PrecompiledQuery((db, p: ParamOf<{ grantUuid: string }>) =>
-  db
-    .updateTable('auth_oauth_grant')
-    .set((eb) => ({ generation: eb.ref('generation') }))
-    .where('uuid', '=', p('grantUuid'))
-    .returning('uuid'),
+  lockedRead(db, db.selectFrom('auth_oauth_grant').select('uuid').where('uuid', '=', p('grantUuid'))),
 );
 
 type GuardParam = ParamOf<IssueGuard>;
