@@ -1,4 +1,5 @@
 import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 
 /**
  * A new access or refresh token: UUID-shaped (8-4-4-4-12 hex) so wazo clients and route patterns
@@ -9,9 +10,21 @@ export function newTokenValue(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Identifiers that are not secrets (sessions, users, rows) are ordinary UUIDv4s. */
+/** Identifiers that are not secrets (users, groups, rows) are ordinary UUIDv4s. */
 export function newId(): string {
   return randomUUID();
+}
+
+/**
+ * Sessions are identified by UUIDv7s (RFC 9562): the time of creation first, then 74 random bits.
+ * Every login inserts one, and its uuid goes into two indexes (the session's primary key and the
+ * token's session index). With random uuids each of those inserts lands on a different page; in
+ * time order they share the last one. On SQLite every changed page is written to the WAL at each
+ * commit: a group commit of refresh logins spent 86 to 89 µs per login with UUIDv4s and 60 with
+ * these (issue #4). Session uuids are not secrets; their creation time is the token's `issued_at`.
+ */
+export function newSessionId(): string {
+  return uuidv7();
 }
 
 const TOKEN_SHAPE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -1,4 +1,4 @@
-import { digestToken, newId, newTokenValue } from '../crypto/token-values.ts';
+import { digestToken, newSessionId, newTokenValue } from '../crypto/token-values.ts';
 import type { SessionRevoker } from '../tokens/session-revoker.ts';
 import { type AccessToken, SERVER_AUTH_ID } from '../tokens/token.ts';
 import type { TokenRepository } from '../tokens/token-repository.ts';
@@ -33,7 +33,7 @@ export class LinkTokens {
     const digest = digestToken(value);
     const now = this.#deps.now();
     const session = {
-      uuid: newId(),
+      uuid: newSessionId(),
       tenantUuid: await this.#deps.topTenantUuid(),
       userUuid: null,
       mobile: false,

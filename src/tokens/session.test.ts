@@ -41,6 +41,18 @@ await describeEachDialect('sessions', {}, ({ server }) => {
     assert.equal(after.total, 1);
   });
 
+  test('§issue-4 session uuids are UUIDv7s (RFC 9562), in the order the sessions were created', async () => {
+    const user = await newUser(server());
+    const sessions: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      sessions.push((await login(server(), user.username, user.password)).session_uuid);
+    }
+    for (const uuid of sessions) {
+      assert.match(uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    assert.deepEqual([...sessions].sort(), sessions, 'later sessions sort after earlier ones');
+  });
+
   test('D56 GET /sessions items carry exactly uuid, mobile, tenant_uuid and user_uuid', async () => {
     const tenant = await createSubTenant(server());
     const user = await newUser(server(), {}, tenant);

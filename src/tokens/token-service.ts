@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { intersectAcl } from '../acl/acl-intersection.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { digestToken, newId, newTokenValue, redactToken } from '../crypto/token-values.ts';
+import { digestToken, newSessionId, newTokenValue, redactToken } from '../crypto/token-values.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import { sessionCreated } from '../events/auth-events.ts';
 import type { EventSink } from '../events/event-sink.ts';
@@ -55,7 +55,7 @@ export class TokenService {
     const principal = await this.#deps.authenticator.authenticate(creation);
     const offline = creation.request.accessType === 'offline' && creation.request.clientId;
     if (offline) await this.#enforceSessionLimit(principal);
-    const sessionUuid = newId();
+    const sessionUuid = newSessionId();
     const acl = this.#grantedAcl(await this.#effectiveAcl(principal), principal, creation, sessionUuid);
     const refresh = offline
       ? await this.#deps.refreshTokenIssuer.obtain({

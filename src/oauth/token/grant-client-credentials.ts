@@ -1,4 +1,4 @@
-import { newId } from '../../crypto/token-values.ts';
+import { newSessionId } from '../../crypto/token-values.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { parseScope } from '../scopes/scope-catalog.ts';
 import type { AccessTokenIssuer } from './access-token-issuer.ts';
@@ -29,7 +29,7 @@ export class ClientCredentialsGrant {
       throw new OAuthError('unauthorized_client', 'Only confidential clients may use client_credentials.');
     }
     const scope = await this.#deps.tokenAcl.validateRequested(client, parseScope(request.params.scope));
-    const sessionUuid = newId();
+    const sessionUuid = newSessionId();
     const acl = await this.#deps.tokenAcl.forClient(client, scope, sessionUuid);
     const access = await this.#deps.accessTokens.issue({
       client,

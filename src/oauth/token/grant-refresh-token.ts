@@ -1,4 +1,4 @@
-import { newId } from '../../crypto/token-values.ts';
+import { newSessionId } from '../../crypto/token-values.ts';
 import type { UserRepository } from '../../users/user-repository.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { parseScope } from '../scopes/scope-catalog.ts';
@@ -49,7 +49,7 @@ export class RefreshTokenGrant {
     requireBoundKey(grant.dpopJkt, request.dpopJkt);
     const scope = narrowedScope(grant.scope, parseScope(params.scope));
     const user = await activeUser(this.#deps.users, grant.userUuid);
-    const sessionUuid = newId();
+    const sessionUuid = newSessionId();
     const acl = await this.#deps.tokenAcl.forUser(client, user.uuid, scope, sessionUuid);
     const refreshToken = await this.#deps.families.advance(match, presented, client);
     if (refreshToken === null) throw new OAuthError('invalid_grant', INVALID);

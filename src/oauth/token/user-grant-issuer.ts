@@ -1,4 +1,4 @@
-import { newId } from '../../crypto/token-values.ts';
+import { newSessionId } from '../../crypto/token-values.ts';
 import type { LoginCandidate } from '../../users/user.ts';
 import type { UserRepository } from '../../users/user-repository.ts';
 import type { Issuer } from '../issuer.ts';
@@ -63,7 +63,7 @@ export class UserGrantIssuer {
   async issue(order: UserGrantOrder): Promise<UserGrantIssued> {
     const { client } = order.request;
     const user = await activeUser(this.#deps.users, order.userUuid);
-    const sessionUuid = newId();
+    const sessionUuid = newSessionId();
     const acl = await this.#deps.tokenAcl.forUser(client, user.uuid, order.scope, sessionUuid);
     const family = await this.#startFamily(order, user);
     const grantUuid = family?.grant.uuid ?? null;
