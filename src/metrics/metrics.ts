@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { type CounterTally, type HistogramTally, TallyCounter, TallyHistogram } from './tallies.ts';
 
 /** Readings taken from other components when Prometheus scrapes, so the hot path pays nothing. */
 export interface MetricSources {
@@ -9,34 +10,39 @@ export interface MetricSources {
 
 export type CheckResult = 'valid' | 'forbidden' | 'unknown';
 
+interface RequestTallies {
+  count: CounterTally;
+  latency: HistogramTally;
+}
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /**
  * Gatehouse's Prometheus metrics (issue #4). Request metrics are recorded per route pattern, never
- * per URL, so no token ever becomes a label. Label children are memoised because `labels()`
- * hashes its arguments on every call and this runs on every request.
+ * per URL, so no token ever becomes a label. What every request records goes to tallies of plain
+ * numbers (tallies.ts), each label set's looked up once.
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly #requests = new Counter({
-    name: 'gatehouse_http_requests_total',
-    help: 'HTTP requests by route pattern, method and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly #latency = new Histogram({
-    name: 'gatehouse_http_request_duration_seconds',
-    help: 'HTTP request latency by route pattern and method.',
-    labelNames: ['method', 'route'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly #checks = new Counter({
-    name: 'gatehouse_token_checks_total',
-    help: 'Token checks (HEAD/GET /token/{token}) by result.',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
+  readonly #requests = new TallyCounter(
+    this.registry,
+    'gatehouse_http_requests_total',
+    'HTTP requests by route pattern, method and status.',
+    ['method', 'route', 'status'],
+  );
+  readonly #latency = new TallyHistogram(
+    this.registry,
+    'gatehouse_http_request_duration_seconds',
+    'HTTP request latency by route pattern and method.',
+    ['method', 'route'],
+    LATENCY_BUCKETS,
+  );
+  readonly #checks = new TallyCounter(
+    this.registry,
+    'gatehouse_token_checks_total',
+    'Token checks (HEAD/GET /token/{token}) by result.',
+    ['result'],
+  );
   readonly #hashWait = new Histogram({
     name: 'gatehouse_password_hash_wait_seconds',
     help: 'Time a password hash waited in the queue before running.',
@@ -48,8 +54,8 @@ export class Metrics {
     help: 'Domain events a sink failed to take.',
     registers: [this.registry],
   });
-  readonly #children = new Map<string, { count: Counter; latency: Histogram }>();
-  readonly #checkChildren = new Map<CheckResult, Counter>();
+  readonly #children = new Map<string, RequestTallies>();
+  readonly #checkChildren = new Map<CheckResult, CounterTally>();
 
   constructor(sources: MetricSources) {
     this.#registerReadings(sources);
@@ -84,23 +90,23 @@ export class Metrics {
     this.#checkChild(result).inc();
   }
 
-  #child(method: string, route: string, status: number): { count: Counter; latency: Histogram } {
+  #child(method: string, route: string, status: number): RequestTallies {
     const key = `${method} ${route} ${status}`;
     let child = this.#children.get(key);
     if (!child) {
       child = {
-        count: this.#requests.labels(method, route, String(status)) as unknown as Counter,
-        latency: this.#latency.labels(method, route) as unknown as Histogram,
+        count: this.#requests.tally({ method, route, status: String(status) }),
+        latency: this.#latency.tally({ method, route }),
       };
       this.#children.set(key, child);
     }
     return child;
   }
 
-  #checkChild(result: CheckResult): Counter {
+  #checkChild(result: CheckResult): CounterTally {
     let child = this.#checkChildren.get(result);
     if (!child) {
-      child = this.#checks.labels(result) as unknown as Counter;
+      child = this.#checks.tally({ result });
       this.#checkChildren.set(result, child);
     }
     return child;
