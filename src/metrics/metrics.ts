@@ -20,7 +20,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 /**
  * Gatehouse's Prometheus metrics (issue #4). Request metrics are recorded per route pattern, never
  * per URL, so no token ever becomes a label. What every request records goes to tallies of plain
- * numbers (tallies.ts), each label set's looked up once.
+ * numbers (tallies.ts), each label set looked up once.
  */
 export class Metrics {
   readonly registry = new Registry();
