@@ -4,7 +4,7 @@ import type { Metric, Registry } from 'prom-client';
  * A counter and a histogram for what is recorded on every request (issue #4). prom-client's own
  * metrics turn the label values into a string key on every update, even through a child from
  * `labels()`. For a token check's three updates (request count, latency, check result), that
- * took about 0.8 µs in a loop, against about 19 µs of server CPU for the whole check. Here each
+ * took about 0.85 µs in a loop, against about 19 µs of server CPU for the whole check. Here each
  * label set is resolved once to a tally of plain numbers. The numbers are read when Prometheus
  * scrapes, and exposed in prom-client's exposition format, through its registry.
  */
