@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import pg from 'pg';
-import { isStorageUnavailable, isTransientConflict, retryOnConflict } from './db-errors.ts';
+import {
+  isConnectionLost,
+  isStorageUnavailable,
+  isTransientConflict,
+  retryOnConflict,
+  retryReadOnce,
+} from './db-errors.ts';
 
 const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
 const uniqueViolation = Object.assign(new Error('duplicate key'), { code: '23505' });
@@ -62,6 +68,36 @@ test('FT-4 a connection attempt to a database that never answers is "unavailable
     assert.equal(isStorageUnavailable(error), true, `classified: ${(error as Error).message}`);
   } finally {
     for (const socket of held) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('FT-4 a pooled connection that does not open in time is unavailable, and a read is not retried after it', async () => {
+  // pg-pool's own connect timeout, on a listener that accepts and never speaks.
+  const held: Socket[] = [];
+  const server = createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'x', connectionTimeoutMillis: 100 });
+  let attempts = 0;
+  const read = async () => {
+    attempts += 1;
+    const client = await pool.connect();
+    client.release();
+  };
+  try {
+    const error = await retryReadOnce(read).then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    assert.ok(error instanceof Error, 'the read fails');
+    assert.match(error.message, /timeout/, 'the pool timed the connection out');
+    assert.equal(isStorageUnavailable(error), true, `503: ${error.message}`);
+    assert.equal(isConnectionLost(error), false, 'a timeout is not a lost connection');
+    assert.equal(attempts, 1, 'not retried: a retry would only wait the timeout again');
+  } finally {
+    for (const socket of held) socket.destroy();
+    await pool.end();
     await new Promise((resolve) => server.close(resolve));
   }
 });
