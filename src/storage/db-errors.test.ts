@@ -51,53 +51,53 @@ test('S-REV-2 retryOnConflict runs a transaction again after a deadlock, and onl
   assert.equal(calls, 1, 'other errors are not retried');
 });
 
-test('FT-4 a connection attempt to a database that never answers is "unavailable" (503), not a 500', async () => {
-  // A listener that accepts and never speaks: what a black-holed PostgreSQL looks like to pg.
+/**
+ * Runs `work` against a listener that accepts and never speaks: what a black-holed PostgreSQL
+ * looks like to pg. Resolves with what `work` rejected with (null if it did not).
+ */
+async function failureAgainstSilentListener(work: (port: number) => Promise<unknown>): Promise<unknown> {
   const held: Socket[] = [];
   const server = createServer((socket) => held.push(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'x', connectionTimeoutMillis: 100 });
-  client.on('error', () => {});
   try {
-    const error = await client.connect().then(
+    return await work(port).then(
       () => null,
       (reason: unknown) => reason,
     );
-    assert.ok(error instanceof Error, 'the connection attempt fails');
-    assert.equal(isStorageUnavailable(error), true, `classified: ${(error as Error).message}`);
   } finally {
     for (const socket of held) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   }
+}
+
+test('FT-4 a connection attempt to a database that never answers is "unavailable" (503), not a 500', async () => {
+  const error = await failureAgainstSilentListener((port) => {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'x', connectionTimeoutMillis: 100 });
+    client.on('error', () => {});
+    return client.connect();
+  });
+  assert.ok(error instanceof Error, 'the connection attempt fails');
+  assert.equal(isStorageUnavailable(error), true, `classified: ${error.message}`);
 });
 
 test('FT-4 a pooled connection that does not open in time is unavailable, and a read is not retried after it', async () => {
-  // pg-pool's own connect timeout, on a listener that accepts and never speaks.
-  const held: Socket[] = [];
-  const server = createServer((socket) => held.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'x', connectionTimeoutMillis: 100 });
+  // pg-pool's own connect timeout.
   let attempts = 0;
-  const read = async () => {
-    attempts += 1;
-    const client = await pool.connect();
-    client.release();
-  };
-  try {
-    const error = await retryReadOnce(read).then(
-      () => null,
-      (reason: unknown) => reason,
-    );
-    assert.ok(error instanceof Error, 'the read fails');
-    assert.match(error.message, /timeout/, 'the pool timed the connection out');
-    assert.equal(isStorageUnavailable(error), true, `503: ${error.message}`);
-    assert.equal(isConnectionLost(error), false, 'a timeout is not a lost connection');
-    assert.equal(attempts, 1, 'not retried: a retry would only wait the timeout again');
-  } finally {
-    for (const socket of held) socket.destroy();
-    await pool.end();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  const error = await failureAgainstSilentListener(async (port) => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'x', connectionTimeoutMillis: 100 });
+    try {
+      await retryReadOnce(async () => {
+        attempts += 1;
+        (await pool.connect()).release();
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+  assert.ok(error instanceof Error, 'the read fails');
+  assert.match(error.message, /timeout/, 'the pool timed the connection out');
+  assert.equal(isStorageUnavailable(error), true, `503: ${error.message}`);
+  assert.equal(isConnectionLost(error), false, 'a timeout is not a lost connection');
+  assert.equal(attempts, 1, 'not retried: a retry would only wait the timeout again');
 });
