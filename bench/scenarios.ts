@@ -1,5 +1,6 @@
 // Scenarios a to i against one Gatehouse instance (see bench/run.ts for the list).
 import type { AutocannonRequest } from 'autocannon';
+import { besideBare } from './bare-baseline.ts';
 import type { BenchUser, RefreshCredential } from './fixtures.ts';
 import { type LoadResult, type LoadSpec, runLoad, unexpectedStatuses } from './load.ts';
 import { rawHashRate } from './machine.ts';
@@ -165,7 +166,7 @@ export async function runThroughput(ctx: InstanceContext, log: (line: string) =>
   };
   const { checksOnly, loginsOnly } = ctx.settings;
   await warmChecks(ctx);
-  const solo = loginsOnly ? null : await step('a HEAD check 90/5/5', checkLoad(ctx), CHECK_STATUSES);
+  const solo = loginsOnly ? null : await soloChecks(ctx, log, rows);
   if (checksOnly) return rows;
   if (!loginsOnly) {
     await step(
@@ -190,6 +191,19 @@ export async function runThroughput(ctx: InstanceContext, log: (line: string) =>
   );
   if (solo) rows.push(...(await runChecksDuringLogins(ctx, solo, log)));
   return rows;
+}
+
+/** a: the check scenario, each run beside a run of the bare server (bare-baseline.ts). */
+async function soloChecks(ctx: InstanceContext, log: (line: string) => void, rows: Row[]): Promise<Row> {
+  const name = 'a HEAD check 90/5/5';
+  log(`  ${ctx.db}: ${name}, each run after one of the bare server`);
+  const { result, ratio } = await besideBare(ctx.settings, ctx.hot.tokens, checkLoad(ctx));
+  const row = toRow(name, ctx.db, result, ctx.bareRps, CHECK_STATUSES, {
+    label: 'x bare beside',
+    value: ratio,
+  });
+  rows.push(row);
+  return row;
 }
 
 type Other = (result: LoadResult) => Row['other'];
