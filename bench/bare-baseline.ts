@@ -3,7 +3,7 @@
 import { type LoadResult, runLoad } from './load.ts';
 import { startBare } from './processes.ts';
 import { checkMix } from './requests.ts';
-import { type BenchSettings, HOT, median } from './scenarios.ts';
+import { type BenchSettings, HOT, median, medianOf } from './scenarios.ts';
 import type { TokenSet } from './seed-data.ts';
 
 export async function measureBare(
@@ -47,6 +47,5 @@ export async function besideBare(
     runs.push(run);
     ratios.push(run.rps / bare.rps);
   }
-  const ratio = ratios.sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)] ?? Number.NaN;
-  return { result: median(runs), ratio };
+  return { result: median(runs), ratio: medianOf(ratios) };
 }

@@ -65,10 +65,14 @@ export interface InstanceContext {
 const CHECK_STATUSES = [204, 403, 404];
 
 /** The median of each figure over repeated runs; statuses come from the run of median throughput. */
+/** The middle value (the lower of the two middle ones for an even count); NaN for none. */
+export function medianOf(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? Number.NaN;
+}
+
 export function median(results: LoadResult[]): LoadResult {
   const middle = Math.floor((results.length - 1) / 2);
-  const mid = (pick: (r: LoadResult) => number) =>
-    results.map(pick).sort((a, b) => a - b)[middle] ?? Number.NaN;
+  const mid = (pick: (r: LoadResult) => number) => medianOf(results.map(pick));
   const byRps = [...results].sort((a, b) => a.rps - b.rps)[middle] as LoadResult;
   return {
     ...byRps,
