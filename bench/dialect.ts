@@ -9,6 +9,7 @@ import { type Child, startGatehouse } from './processes.ts';
 import type { BenchReport } from './report.ts';
 import { type BenchSettings, HOT, type InstanceContext, runThroughput, SEEDED_FIRST } from './scenarios.ts';
 import { attachAclPolicy, openSeedDb, seedTokens, type TokenSet, topTenantUuid } from './seed-data.ts';
+import { measureSqlCeiling } from './sql-ceiling.ts';
 
 export interface DialectRunOptions {
   settings: BenchSettings;
@@ -82,6 +83,10 @@ async function runDialect(options: DialectRunOptions, db: string, databaseUrl: s
       await attempt(options, `${db} g`, async () => {
         log(`  ${db}: g statements per operation`);
         report.queries.push(...(await countQueries(ctx)));
+      });
+    if (db === 'postgres' && !settings.checksOnly)
+      await attempt(options, `${db} SQL ceiling`, async () => {
+        report.sqlCeiling = await measureSqlCeiling(ctx, databaseUrl, log);
       });
     if (settings.instances >= 2 && db === 'postgres') {
       await attempt(options, `${db} j`, () => runSecondInstance(options, ctx, databaseUrl));

@@ -1,6 +1,8 @@
 // Preloaded (`--import`) into the Gatehouse processes the benchmark starts. It counts the SQL
 // statements sent to either driver (and PostgreSQL's round trips) and answers `stats` requests on the IPC channel with that count
 // and the memory use after a full garbage collection (`count`: the count alone, no collection).
+// Between `record` and `recorded`, it also keeps the text of each PostgreSQL statement sent
+// (bench/sql-ceiling.ts compares them with its pgbench script).
 // It changes nothing else. Plain JavaScript: Gatehouse runs without tsx's loader (bin/bundle.js),
 // and loading this file through tsx would bring the loader back and spoil the memory measure.
 import SQLite from 'better-sqlite3';
@@ -44,6 +46,8 @@ function isHeartbeat(args) {
  * (pg's pipeline mode, storage/pg-pipeline.ts) travels with it. The fields read are pg's own.
  */
 let roundTrips = 0;
+/** Statement texts sent since `record`; null when not recording. */
+let recorded = null;
 function isIdle(client) {
   return !client._activeQuery && client._sentQueryQueue.length === 0 && client._queryQueue.length === 0;
 }
@@ -54,6 +58,7 @@ pg.Client.prototype.query = function countedQuery(...args) {
   if (!isHeartbeat(args) && !text.startsWith('LISTEN')) {
     statements += 1;
     if (isIdle(this)) roundTrips += 1;
+    recorded?.push(text || args[0]?.text || '');
   }
   return query.apply(this, args);
 };
@@ -61,6 +66,11 @@ pg.Client.prototype.query = function countedQuery(...args) {
 if (process.send) {
   process.on('message', (message) => {
     if (message.request === 'count') process.send?.({ id: message.id, statements, roundTrips });
+    if (message.request === 'record') recorded = [];
+    if (message.request === 'record' || message.request === 'recorded') {
+      process.send?.({ id: message.id, texts: recorded ?? [] });
+      if (message.request === 'recorded') recorded = null;
+    }
     if (message.request !== 'stats') return;
     globalThis.gc?.();
     globalThis.gc?.();

@@ -63,6 +63,8 @@ export interface Child {
   stats(): Promise<ProbeStats>;
   /** Statement count only, without a collection (Gatehouse children only). */
   statements(): Promise<number>;
+  /** Runs `work` and returns the texts of the PostgreSQL statements sent meanwhile (Gatehouse children only). */
+  recordStatements(work: () => Promise<unknown>): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -165,6 +167,16 @@ async function track(name: string, proc: ChildProcess, port: number, probePath: 
     cpuMs: () => readCpuMs(pid),
     stats: () => ask<ProbeStats>(proc, 'stats'),
     statements: async () => (await ask<{ statements: number }>(proc, 'count')).statements,
+    recordStatements: async (work) => {
+      await ask(proc, 'record');
+      const failure = await work().then(
+        () => null,
+        (error: unknown) => error ?? new Error('failed'),
+      );
+      const { texts } = await ask<{ texts: string[] }>(proc, 'recorded');
+      if (failure !== null) throw failure;
+      return texts;
+    },
     stop: async () => {
       stopping = true;
       if (!exited) proc.kill('SIGTERM');

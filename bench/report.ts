@@ -1,7 +1,9 @@
 // The benchmark's results: the shapes written to bench/results/<timestamp>.json, and the plain-text
 // table printed at the end (machine, throughput table, the other measures, issue #4's targets).
+
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
+import type { SqlCeiling } from './sql-ceiling.ts';
 
 export interface Row {
   scenario: string;
@@ -92,6 +94,8 @@ export interface BenchReport {
   memory: MemoryMeasure[];
   large: LargeMeasure[];
   revocation: RevocationMeasure | null;
+  /** PostgreSQL alone on scenario e's statements (sql-ceiling.ts); null when not measured. */
+  sqlCeiling: SqlCeiling | null;
   notes: string[];
   wallSeconds: number;
 }
@@ -196,6 +200,16 @@ function referenceLines(report: BenchReport): string[] {
     `Durable one-row commits/s on this disk: SQLite (WAL, synchronous=FULL, one at a time) ` +
       `${n0(commitsPerSec.sqlite ?? Number.NaN)}, PostgreSQL (10 connections) ` +
       `${n0(commitsPerSec.postgres ?? Number.NaN)}; every login and revocation commits`,
+    ...ceilingLines(report.sqlCeiling),
+  ];
+}
+
+function ceilingLines(ceiling: SqlCeiling | null): string[] {
+  if (!ceiling) return [];
+  return [
+    `PostgreSQL alone on a refresh login's ${ceiling.statements} statements (pgbench, ${ceiling.clients} clients, ` +
+      `${ceiling.seconds} s, no Gatehouse): ${n0(ceiling.transactionsPerSec)} logins/s, the ceiling of e on ` +
+      `PostgreSQL here (cores ${n0(ceiling.machineBusy * 100)}% busy)`,
   ];
 }
 
@@ -269,8 +283,12 @@ function targetLines(report: BenchReport): string[] {
       );
     const refresh = find('e ', db);
     const floor = db === 'sqlite' ? 4000 : 3000;
+    const ceiling = db === 'postgres' && report.sqlCeiling ? report.sqlCeiling.transactionsPerSec : null;
+    const bound = ceiling === null ? '' : ` (PostgreSQL alone on the same SQL: ${n0(ceiling)}/s)`;
     if (refresh)
-      lines.push(`${mark(refresh.rps >= floor)} ${db}: refresh logins >= ${floor}/s: ${n0(refresh.rps)}/s`);
+      lines.push(
+        `${mark(refresh.rps >= floor)} ${db}: refresh logins >= ${floor}/s: ${n0(refresh.rps)}/s${bound}`,
+      );
   }
   // A line through 100k tokens overstates 1M: the indexes and the heap grow in steps, not per
   // token (2026-11-29: 461 MB extrapolated, 306 MB measured). Only a measured 1M run decides.

@@ -101,6 +101,7 @@ function emptyReport(settings: BenchSettings & { only?: string }): BenchReport {
     memory: [],
     large: [],
     revocation: null,
+    sqlCeiling: null,
     notes: [],
     wallSeconds: 0,
   };
