@@ -36,8 +36,32 @@ function profileArgs(): string[] {
   return profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
 }
 
+/**
+ * bench/instructions.ts: server children run under callgrind, which counts the instructions each
+ * thread executes instead of timing them. Instrumentation starts off (start-up and seeding run at
+ * valgrind's base speed) and is switched on with `callgrind_control` around the measured requests.
+ */
+let callgrindDir: string | null = null;
+
+export function countInstructionsInto(dir: string | null): void {
+  callgrindDir = dir;
+}
+
+function callgrindArgs(dir: string): string[] {
+  return [
+    '--tool=callgrind',
+    '--instr-atstart=no',
+    // V8 writes its compiled code into the heap: valgrind must notice code that changes.
+    '--smc-check=all-non-file',
+    '--separate-threads=yes',
+    `--callgrind-out-file=${dir}/callgrind.%p`,
+  ];
+}
+
 /** `node args…`, under `taskset -c <server CPUs>` with --pin (taskset execs node: same pid). */
 function spawnServer(args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  if (callgrindDir !== null)
+    return spawn('valgrind', [...callgrindArgs(callgrindDir), process.execPath, ...args], options);
   if (serverCpus === null) return spawn(process.execPath, args, options);
   return spawn('taskset', ['-c', serverCpus, process.execPath, ...args], options);
 }
@@ -188,7 +212,8 @@ async function track(name: string, proc: ChildProcess, port: number, probePath: 
 }
 
 async function waitReady(url: string, exited: () => boolean, output: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const timeoutMs = callgrindDir === null ? READY_TIMEOUT_MS : 10 * READY_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited()) throw new Error(`process for ${url} exited before answering:\n${output()}`);
     try {
@@ -198,7 +223,7 @@ async function waitReady(url: string, exited: () => boolean, output: () => strin
       await sleep(100);
     }
   }
-  throw new Error(`${url} did not answer within ${READY_TIMEOUT_MS} ms:\n${output()}`);
+  throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${output()}`);
 }
 
 function readRss(pid: number): number {

@@ -1,0 +1,269 @@
+// `npm run bench:instructions`: instructions per request, counted by callgrind, for the bare
+// node:http server, the token check (scenario a's mix) and refresh logins (scenario e). The
+// machine's speed does not move these counts: on a shared 2-core VM whose rates swing 2x from one
+// minute to the next (issue #4), they are what an A/B of a change to either path can rely on.
+// They are not the targets, which are rates: a count says how much work an answer costs the
+// server, not how the kernel, the caches and the load generator share the cores.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AutocannonRequest } from 'autocannon';
+import { createUsers, login, obtainRefreshTokens, type RefreshCredential } from './fixtures.ts';
+import { runLoad } from './load.ts';
+import { dropPostgres, preparePostgres } from './machine.ts';
+import {
+  type Child,
+  countInstructionsInto,
+  killAllChildren,
+  startBare,
+  startGatehouse,
+} from './processes.ts';
+import { checkMix, refreshLogins } from './requests.ts';
+import { HOT, warmCache } from './scenarios.ts';
+import { attachAclPolicy, openSeedDb, seedTokens, TokenSet, topTenantUuid } from './seed-data.ts';
+
+const CHECK_CONNECTIONS = 50;
+const LOGIN_CONNECTIONS = 8;
+const REFRESH_USERS = 400;
+const PASSWORD = 'bench-instructions-admin';
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+interface Count {
+  scenario: string;
+  db: string;
+  requests: number;
+  /** The event loop's thread: what an answer costs where the requests queue. */
+  mainPerRequest: number;
+  /** V8's and libuv's helper threads (compiler, garbage collector, file system). */
+  othersPerRequest: number;
+}
+
+function settings() {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      warm: { type: 'string', default: '3000' },
+      count: { type: 'string', default: '1000' },
+      /** Keep callgrind's files there (for callgrind_annotate) instead of a temporary folder. */
+      out: { type: 'string' },
+    },
+  });
+  if (values.only !== undefined && !['sqlite', 'postgres'].includes(values.only))
+    throw new Error('--only must be sqlite or postgres');
+  const warm = Number(values.warm);
+  const count = Number(values.count);
+  if (!Number.isInteger(warm) || warm < 0 || !Number.isInteger(count) || count < 100)
+    throw new Error('--warm must be an integer >= 0 and --count one >= 100');
+  return { only: values.only, warm, count, out: values.out };
+}
+
+/** The totals of each thread in the newest dump of `pid` (callgrind.<pid>.<dump>-<thread>). */
+function lastDump(dir: string, pid: number): number[] {
+  const files = readdirSync(dir).filter((f) => f.startsWith(`callgrind.${pid}.`));
+  const dump = Math.max(...files.map((f) => Number(/\.(\d+)-\d+$/.exec(f)?.[1] ?? 0)));
+  return files
+    .filter((f) => f.startsWith(`callgrind.${pid}.${dump}-`))
+    .sort()
+    .map((f) => Number(/^totals: (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 0));
+}
+
+/** Warms the path up uninstrumented, then counts `count` requests. Thread 1 is the event loop. */
+async function countFor(
+  child: Child,
+  dir: string,
+  label: { scenario: string; db: string },
+  load: { connections: number; warm: number; count: number; requestsFor: (c: number) => AutocannonRequest[] },
+): Promise<Count> {
+  const spec = { url: child.url, connections: load.connections, requestsFor: load.requestsFor };
+  if (load.warm > 0) await runLoad({ ...spec, amount: load.warm });
+  const control = (...args: string[]) =>
+    execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
+  control('-i', 'on');
+  control('-z');
+  const result = await runLoad({ ...spec, amount: load.count });
+  control('-d');
+  control('-i', 'off');
+  const [main = Number.NaN, ...others] = lastDump(dir, child.pid);
+  const requests = result.requests;
+  const unexpected = Object.keys(result.statuses).filter((s) => !['200', '204', '403', '404'].includes(s));
+  if (unexpected.length > 0 || result.errors > 0)
+    throw new Error(
+      `${label.scenario} ${label.db}: statuses ${JSON.stringify(result.statuses)}, ${result.errors} errors`,
+    );
+  return {
+    ...label,
+    requests,
+    mainPerRequest: main / requests,
+    othersPerRequest: others.reduce((a, b) => a + b, 0) / requests,
+  };
+}
+
+async function countBare(dir: string, tokens: TokenSet, warm: number, count: number): Promise<Count> {
+  const bare = await startBare();
+  try {
+    const requestsFor = (c: number) => checkMix({ tokens, count: HOT }, c);
+    const load = { connections: CHECK_CONNECTIONS, warm, count, requestsFor };
+    return await countFor(bare, dir, { scenario: 'bare node:http HEAD', db: '-' }, load);
+  } finally {
+    await bare.stop();
+  }
+}
+
+/** Users, refresh tokens and the hot tokens, written by a Gatehouse run without valgrind. */
+async function seed(
+  db: string,
+  url: string,
+  dataDir: string,
+  tokens: TokenSet,
+): Promise<RefreshCredential[]> {
+  countInstructionsInto(null);
+  const child = await startGatehouse(gatehouseOptions(db, url, dataDir));
+  const seedDb = await openSeedDb(url, tokens.salt);
+  try {
+    const admin = await login(child.url, 'admin', PASSWORD);
+    const users = await createUsers(child.url, admin.token, 'instr', REFRESH_USERS);
+    const tenant = await topTenantUuid(seedDb);
+    await attachAclPolicy(
+      seedDb,
+      tenant,
+      users.map((u) => u.uuid),
+    );
+    await seedTokens(seedDb, tenant, { from: 0, to: HOT });
+    return await obtainRefreshTokens(child.url, users);
+  } finally {
+    await seedDb.close();
+    await child.stop();
+  }
+}
+
+function gatehouseOptions(db: string, databaseUrl: string, dataDir: string) {
+  return {
+    name: `gatehouse ${db}`,
+    databaseUrl,
+    dataDir,
+    bootstrapPassword: PASSWORD,
+    encryptionKey: KEY,
+    cacheMaxEntries: 200_000,
+  };
+}
+
+async function countDialect(
+  db: string,
+  url: string,
+  work: string,
+  tokens: TokenSet,
+  run: { warm: number; count: number },
+): Promise<Count[]> {
+  const dataDir = join(work, `${db}-data`);
+  mkdirSync(dataDir, { recursive: true });
+  log(`${db}: seeding ${REFRESH_USERS} users and ${HOT.toLocaleString('en-US')} tokens`);
+  const refresh = await seed(db, url, dataDir, tokens);
+  const dir = join(work, db);
+  mkdirSync(dir);
+  countInstructionsInto(dir);
+  log(`${db}: starting Gatehouse under callgrind`);
+  const child = await startGatehouse(gatehouseOptions(db, url, dataDir));
+  try {
+    const hot = { tokens, count: HOT };
+    const warmSettings = { durationSec: 1 } as Parameters<typeof warmCache>[2];
+    await warmCache(child.url, hot, warmSettings, CHECK_CONNECTIONS, true);
+    log(`${db}: check`);
+    const check = await countFor(
+      child,
+      dir,
+      { scenario: 'a HEAD check 90/5/5', db },
+      {
+        connections: CHECK_CONNECTIONS,
+        ...run,
+        requestsFor: (c) => checkMix(hot, c),
+      },
+    );
+    log(`${db}: refresh login`);
+    const refreshCount = await countFor(
+      child,
+      dir,
+      { scenario: 'e refresh login', db },
+      {
+        connections: LOGIN_CONNECTIONS,
+        ...run,
+        requestsFor: (c) => refreshLogins(refresh, c, LOGIN_CONNECTIONS),
+      },
+    );
+    return [check, refreshCount];
+  } finally {
+    await child.stop();
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`[instructions] ${line}\n`);
+}
+
+function format(counts: Count[]): string {
+  const bare = counts.find((c) => c.db === '-')?.mainPerRequest ?? Number.NaN;
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const lines = counts.map((c) => {
+    const ratio = c.scenario.startsWith('a ') ? (bare / c.mainPerRequest).toFixed(2) : '';
+    return [
+      c.scenario.padEnd(20),
+      c.db.padEnd(8),
+      n(c.requests).padStart(8),
+      n(c.mainPerRequest).padStart(12),
+      n(c.othersPerRequest).padStart(14),
+      ratio.padStart(11),
+    ].join('  ');
+  });
+  const head = [
+    'scenario'.padEnd(20),
+    'db'.padEnd(8),
+    'requests'.padStart(8),
+    'main/request'.padStart(12),
+    'others/request'.padStart(14),
+    'bare/check'.padStart(11),
+  ].join('  ');
+  return [
+    'Instructions per request (callgrind; main: the event loop thread; others: helper threads)',
+    head,
+    ...lines,
+    "bare/check: the bare server's instructions per answer over the check's, on the event loop",
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const run = settings();
+  for (const tool of ['valgrind', 'callgrind_control'])
+    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0)
+      throw new Error(`${tool} is not installed`);
+  const work = run.out ?? mkdtempSync(join(tmpdir(), 'gatehouse-instructions-'));
+  mkdirSync(work, { recursive: true });
+  const notes: string[] = [];
+  const pgUrl = run.only === 'sqlite' ? null : await preparePostgres(notes);
+  const tokens = new TokenSet(Buffer.from(String(Date.now())).toString('hex'));
+  try {
+    const bareDir = join(work, 'bare');
+    mkdirSync(bareDir);
+    countInstructionsInto(bareDir);
+    log('bare node:http server');
+    const counts = [await countBare(bareDir, tokens, run.warm, run.count)];
+    if (run.only !== 'postgres')
+      counts.push(...(await countDialect('sqlite', `sqlite:${join(work, 'g.db')}`, work, tokens, run)));
+    if (pgUrl) counts.push(...(await countDialect('postgres', pgUrl, work, tokens, run)));
+    const results = new URL('./results/', import.meta.url).pathname;
+    mkdirSync(results, { recursive: true });
+    const path = join(results, `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(path, `${JSON.stringify({ ...run, node: process.version, counts, notes }, null, 2)}\n`);
+    process.stdout.write(`\n${format(counts)}\n${notes.map((n) => `- ${n}\n`).join('')}\nJSON: ${path}\n`);
+  } finally {
+    if (run.out === undefined) rmSync(work, { recursive: true, force: true });
+    if (pgUrl) await dropPostgres().catch(() => {});
+  }
+}
+
+process.on('exit', killAllChildren);
+main().catch((error: unknown) => {
+  log(`failed: ${(error as Error)?.stack ?? String(error)}`);
+  killAllChildren();
+  process.exit(1);
+});
