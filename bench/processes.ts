@@ -99,6 +99,8 @@ export interface GatehouseOptions {
   bootstrapPassword: string;
   encryptionKey: string;
   cacheMaxEntries: number;
+  /** How long unknown tokens stay known as such; Gatehouse's default when unset. */
+  negativeMaxAgeSeconds?: number;
 }
 
 /** Kills every child still running; safe to call from an `exit` handler. */
@@ -143,6 +145,8 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Child> 
     // the middle of a later scenario; spread over time, that re-read costs 10,000/60 reads per second.
     GATEHOUSE_TOKEN_CACHE_MAX_AGE_SECONDS: String(CACHE_MAX_AGE_SECONDS),
   });
+  if (options.negativeMaxAgeSeconds !== undefined)
+    env.GATEHOUSE_TOKEN_CACHE_NEGATIVE_MAX_AGE_SECONDS = String(options.negativeMaxAgeSeconds);
   const args = [
     ...profileArgs(),
     '--expose-gc',
