@@ -46,6 +46,7 @@ function settings() {
       only: { type: 'string' },
       warm: { type: 'string', default: '3000' },
       count: { type: 'string', default: '1000' },
+      'checks-only': { type: 'boolean', default: false },
       /** Keep callgrind's files there (for callgrind_annotate) instead of a temporary folder. */
       out: { type: 'string' },
     },
@@ -56,7 +57,7 @@ function settings() {
   const count = Number(values.count);
   if (!Number.isInteger(warm) || warm < 0 || !Number.isInteger(count) || count < 100)
     throw new Error('--warm must be an integer >= 0 and --count one >= 100');
-  return { only: values.only, warm, count, out: values.out };
+  return { only: values.only, warm, count, out: values.out, checksOnly: values['checks-only'] };
 }
 
 /** The totals of each thread in the newest dump of `pid` (callgrind.<pid>.<dump>-<thread>). */
@@ -111,26 +112,28 @@ async function countBare(dir: string, tokens: TokenSet, warm: number, count: num
   }
 }
 
-/** Users, refresh tokens and the hot tokens, written by a Gatehouse run without valgrind. */
+/** The hot tokens, and users with refresh tokens, written by a Gatehouse run without valgrind. */
 async function seed(
   db: string,
   url: string,
   dataDir: string,
   tokens: TokenSet,
+  withUsers: boolean,
 ): Promise<RefreshCredential[]> {
   countInstructionsInto(null);
   const child = await startGatehouse(gatehouseOptions(db, url, dataDir));
   const seedDb = await openSeedDb(url, tokens.salt);
   try {
+    const tenant = await topTenantUuid(seedDb);
+    await seedTokens(seedDb, tenant, { from: 0, to: HOT });
+    if (!withUsers) return [];
     const admin = await login(child.url, 'admin', PASSWORD);
     const users = await createUsers(child.url, admin.token, 'instr', REFRESH_USERS);
-    const tenant = await topTenantUuid(seedDb);
     await attachAclPolicy(
       seedDb,
       tenant,
       users.map((u) => u.uuid),
     );
-    await seedTokens(seedDb, tenant, { from: 0, to: HOT });
     return await obtainRefreshTokens(child.url, users);
   } finally {
     await seedDb.close();
@@ -158,14 +161,16 @@ async function countDialect(
   url: string,
   work: string,
   tokens: TokenSet,
-  run: { warm: number; count: number },
+  run: { warm: number; count: number; checksOnly: boolean },
 ): Promise<Count[]> {
   const dataDir = join(work, `${db}-data`);
   mkdirSync(dataDir, { recursive: true });
-  log(`${db}: seeding ${REFRESH_USERS} users and ${HOT.toLocaleString('en-US')} tokens`);
-  const refresh = await seed(db, url, dataDir, tokens);
+  log(
+    `${db}: seeding ${HOT.toLocaleString('en-US')} tokens${run.checksOnly ? '' : ` and ${REFRESH_USERS} users`}`,
+  );
+  const refresh = await seed(db, url, dataDir, tokens, !run.checksOnly);
   const dir = join(work, db);
-  mkdirSync(dir);
+  mkdirSync(dir, { recursive: true });
   countInstructionsInto(dir);
   log(`${db}: starting Gatehouse under callgrind`);
   const child = await startGatehouse(gatehouseOptions(db, url, dataDir));
@@ -184,6 +189,7 @@ async function countDialect(
         requestsFor: (c) => checkMix(hot, c),
       },
     );
+    if (run.checksOnly) return [check];
     log(`${db}: refresh login`);
     const refreshCount = await countFor(
       child,
@@ -247,7 +253,7 @@ async function main(): Promise<void> {
   const tokens = new TokenSet(Buffer.from(String(Date.now())).toString('hex'));
   try {
     const bareDir = join(work, 'bare');
-    mkdirSync(bareDir);
+    mkdirSync(bareDir, { recursive: true });
     countInstructionsInto(bareDir);
     log('bare node:http server');
     const counts = [await countBare(bareDir, tokens, run.warm, run.count)];

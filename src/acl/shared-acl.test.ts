@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type AclSubject, compileAcl } from './acl-matcher.ts';
-import { AclTemplates } from './shared-acl.ts';
+import { AclTemplates, aclTemplate, bindAclTemplate, VERDICT_MEMO_LIMIT } from './shared-acl.ts';
 
 const ALICE: AclSubject = {
   authId: '7f0c5c1e-8d3a-4c55-9a43-1d3e5b2c9f10',
@@ -53,6 +53,12 @@ const caseArb = subjectArb.chain((subject) =>
   }),
 );
 
+/** Required accesses naming the holder, which the template answers through marker spellings. */
+function holderAccesses({ authId, sessionUuid }: AclSubject): string[] {
+  const ids = [authId, sessionUuid].filter((id): id is string => id !== null);
+  return ids.flatMap((id) => [`confd.users.${id}.read`, `a.${id}`, `${id}.${id}`, `a.${id}.b.${ids[0]}`]);
+}
+
 describe('shared ACL templates', () => {
   it('#4 S-ACL-1 a shared template answers exactly as the holder’s own compiled ACL', () => {
     const templates = new AclTemplates();
@@ -88,6 +94,44 @@ describe('shared ACL templates', () => {
     const templates = new AclTemplates();
     const acl = templates.forHolder(['confd.users.\u0000me.read'], ALICE).acl;
     assert.equal(acl.grants(`confd.users.${ALICE.authId}.read`), false);
+  });
+
+  it('#4 a template remembers matches for every holder: each answers as its own compiled ACL', () => {
+    const holdersArb = fc.uniqueArray(subjectArb, {
+      minLength: 2,
+      maxLength: 3,
+      selector: (s) => JSON.stringify(s),
+    });
+    fc.assert(
+      fc.property(caseArb, holdersArb, ({ entries, required }, holders) => {
+        const template = aclTemplate(entries);
+        // Twice over: the second pass is answered from the memo the first (and other holders) filled.
+        for (let pass = 0; pass < 2; pass += 1) {
+          for (const subject of holders) {
+            const own = compileAcl(entries, subject);
+            const shared = bindAclTemplate(template, subject);
+            for (const access of [...required, ...holderAccesses(subject)]) {
+              assert.equal(
+                shared.grants(access),
+                own.grants(access),
+                JSON.stringify([entries, subject, access]),
+              );
+            }
+          }
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('#4 the memo of matches is bounded', () => {
+    const template = aclTemplate(['confd.#', '!confd.users.*.delete']);
+    const acl = bindAclTemplate(template, ALICE);
+    for (let i = 0; i < 10 * VERDICT_MEMO_LIMIT; i += 1) {
+      assert.equal(acl.grants(`confd.users.u${i}.read`), true);
+      assert.equal(acl.grants(`confd.users.u${i}.delete`), false);
+    }
+    assert.ok(template.verdicts.size <= VERDICT_MEMO_LIMIT);
   });
 
   it('#4 the template pool is bounded', () => {

@@ -23,6 +23,10 @@ const SESSION_MARKER = '\u0000my_session';
 const TEMPLATE_SUBJECT: AclSubject = { authId: ME_MARKER, sessionUuid: SESSION_MARKER };
 /** Past this many holder segments in one required access, the 2^k spellings cost more than compiling. */
 const MAX_HOLDER_SEGMENTS = 4;
+/** Matches remembered per template (see `matchesOf`); past this many, the memo starts over. */
+export const VERDICT_MEMO_LIMIT = 64;
+const NEGATIVE_MATCH = 1;
+const POSITIVE_MATCH = 2;
 const SEGMENT_SYNTAX = /[.#*]/;
 
 /** One distinct ACL compiled against the markers: share it, then bind it to each holder. */
@@ -31,6 +35,8 @@ export interface AclTemplate {
   parts: AclParts;
   /** An entry holding a NUL could spell a marker literally: such ACLs are compiled per holder. */
   spellsMarker: boolean;
+  /** Spelling -> which entries match it (NEGATIVE_MATCH, POSITIVE_MATCH bits), for every holder. */
+  verdicts: Map<string, number>;
 }
 
 export interface SharedAcl {
@@ -75,6 +81,7 @@ export function aclTemplate(entries: readonly string[]): AclTemplate {
     entries: Object.freeze([...entries]),
     parts: compileAclParts(entries, TEMPLATE_SUBJECT),
     spellsMarker: entries.some((entry) => entry.includes('\u0000')),
+    verdicts: new Map(),
   };
 }
 
@@ -94,7 +101,6 @@ function isPlain(id: string | null): boolean {
 }
 
 function bind(template: AclTemplate, subject: AclSubject): CompiledAcl {
-  const { positive, negative } = template.parts;
   let own: CompiledAcl | null = null;
   return {
     grants(requiredAccess: string): boolean {
@@ -103,9 +109,45 @@ function bind(template: AclTemplate, subject: AclSubject): CompiledAcl {
         own ??= compileAcl(template.entries, subject);
         return own.grants(requiredAccess);
       }
-      return !spellings.some(negative) && spellings.some(positive);
+      // Granted when no spelling matches a negative entry and one matches a positive entry.
+      let positive = false;
+      for (let i = 0; i < spellings.length; i += 1) {
+        const matches = matchesOf(template, spellings[i] as string, isHolderFree(i, spellings.length));
+        if (matches & NEGATIVE_MATCH) return false;
+        if (matches & POSITIVE_MATCH) positive = true;
+      }
+      return positive;
     },
   };
+}
+
+/**
+ * Whether spelling `index` of `count` (holderSpellings) is worth remembering: an input with no
+ * holder segment, or the marker spelling of one with a single holder segment. Those are asked for
+ * every holder; the others hold one holder's ids and would fill the memo with one entry per holder
+ * (the bench's mix: 1,000 users, so the memo started over every few checks).
+ */
+function isHolderFree(index: number, count: number): boolean {
+  return count === 1 || (count === 2 && index === 1);
+}
+
+/**
+ * Which of the template's entries match a spelling, remembered when `remember` says it is shared.
+ * Services check the same few scopes for every token of a kind, and a spelling's matches depend
+ * on the template alone, so one memo serves every holder. Matching a 20-entry ACL with wildcards
+ * cost about 5,600 instructions per check (npm run bench:instructions, issue #4); a hit is one Map
+ * lookup. Bounded: a caller asking ever new scopes only makes it start over.
+ */
+function matchesOf(template: AclTemplate, spelling: string, remember: boolean): number {
+  let matches = remember ? template.verdicts.get(spelling) : undefined;
+  if (matches === undefined) {
+    const { positive, negative } = template.parts;
+    matches = (negative(spelling) ? NEGATIVE_MATCH : 0) | (positive(spelling) ? POSITIVE_MATCH : 0);
+    if (!remember) return matches;
+    if (template.verdicts.size >= VERDICT_MEMO_LIMIT) template.verdicts.clear();
+    template.verdicts.set(spelling, matches);
+  }
+  return matches;
 }
 
 /**
