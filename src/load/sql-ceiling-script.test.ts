@@ -72,13 +72,19 @@ describe('the pgbench script sends what a refresh login sends [postgres]', async
       access_type: 'offline',
       client_id: 'ceiling',
     });
-    sent = [];
-    const result = await postRefreshToken(srv, refresh_token as string, 'ceiling', { expiration: 3600 });
-    const statements = sent;
-    sent = null;
-    assert.equal(result.status, 200);
     const script = scriptStatements(readFileSync(SCRIPT, 'utf8'));
-    const differs = firstDifference(statements, script);
+    // A statement of a background job could land inside the window: a real difference shows twice.
+    let statements: string[] = [];
+    let differs = -1;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      sent = [];
+      const result = await postRefreshToken(srv, refresh_token as string, 'ceiling', { expiration: 3600 });
+      statements = sent;
+      sent = null;
+      assert.equal(result.status, 200);
+      differs = firstDifference(statements, script);
+      if (differs === -1) break;
+    }
     assert.equal(
       differs,
       -1,
