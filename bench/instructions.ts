@@ -185,7 +185,8 @@ async function countDialect(
       { scenario: 'a HEAD check 90/5/5', db },
       {
         connections: CHECK_CONNECTIONS,
-        ...run,
+        warm: run.warm,
+        count: run.count,
         requestsFor: (c) => checkMix(hot, c),
       },
     );
@@ -197,7 +198,8 @@ async function countDialect(
       { scenario: 'e refresh login', db },
       {
         connections: LOGIN_CONNECTIONS,
-        ...run,
+        warm: run.warm,
+        count: run.count,
         requestsFor: (c) => refreshLogins(refresh, c, LOGIN_CONNECTIONS),
       },
     );
