@@ -1,6 +1,5 @@
 // The benchmark's results: the shapes written to bench/results/<timestamp>.json, and the plain-text
 // table printed at the end (machine, throughput table, the other measures, issue #4's targets).
-
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
 import type { SqlCeiling } from './sql-ceiling.ts';
