@@ -178,32 +178,17 @@ async function countDialect(
     const hot = { tokens, count: HOT };
     const warmSettings = { durationSec: 1 } as Parameters<typeof warmCache>[2];
     await warmCache(child.url, hot, warmSettings, CHECK_CONNECTIONS, true);
-    log(`${db}: check`);
-    const check = await countFor(
-      child,
-      dir,
-      { scenario: 'a HEAD check 90/5/5', db },
-      {
-        connections: CHECK_CONNECTIONS,
-        warm: run.warm,
-        count: run.count,
-        requestsFor: (c) => checkMix(hot, c),
-      },
-    );
+    const scenario = (name: string, connections: number, requestsFor: (c: number) => AutocannonRequest[]) => {
+      log(`${db}: ${name}`);
+      const load = { connections, warm: run.warm, count: run.count, requestsFor };
+      return countFor(child, dir, { scenario: name, db }, load);
+    };
+    const check = await scenario('a HEAD check 90/5/5', CHECK_CONNECTIONS, (c) => checkMix(hot, c));
     if (run.checksOnly) return [check];
-    log(`${db}: refresh login`);
-    const refreshCount = await countFor(
-      child,
-      dir,
-      { scenario: 'e refresh login', db },
-      {
-        connections: LOGIN_CONNECTIONS,
-        warm: run.warm,
-        count: run.count,
-        requestsFor: (c) => refreshLogins(refresh, c, LOGIN_CONNECTIONS),
-      },
+    const refreshLogin = await scenario('e refresh login', LOGIN_CONNECTIONS, (c) =>
+      refreshLogins(refresh, c, LOGIN_CONNECTIONS),
     );
-    return [check, refreshCount];
+    return [check, refreshLogin];
   } finally {
     await child.stop();
   }
