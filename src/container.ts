@@ -64,6 +64,8 @@ export function buildContainer(config: Readonly<Config>, options: ContainerOptio
   const log = options.logger ?? pino(buildLoggerOptions(config.log_level));
   const storage: Storage = openStorage(config.database_url, {
     timeoutMs: config.database_timeout_ms,
+    onCheckpointError: (error) =>
+      log.error({ err: error }, 'SQLite checkpoints could not move off the event loop; they stay on it'),
     ...options.storage,
   });
   const { db } = storage;

@@ -10,6 +10,7 @@ import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.ts';
 import { GatehouseSqliteDialect } from './sqlite-dialect.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { DatabaseSchema } from './tables.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<DatabaseSchema>;
@@ -24,6 +25,8 @@ export interface Storage {
   ping(): Promise<void>;
   /** SQLite's write-ahead log, flushed by the group commit (group-commit.ts); null otherwise. */
   readonly walFile: string | null;
+  /** SQLite file: checkpoints of that log off the event loop (wal-checkpointer.ts); null otherwise. */
+  readonly checkpointer: WalCheckpointer | null;
   /** PostgreSQL: a transaction sent in one round trip (pg-pipeline.ts); null for SQLite (group-commit.ts runs it). */
   readonly pipelined: StatementBatch | null;
   /** Connection-pool occupancy (PostgreSQL); null for the embedded engine. */
@@ -37,6 +40,8 @@ export interface StorageOptions {
   poolSize?: number;
   /** Longest wait for a connection or for one statement (PostgreSQL) before the request gets 503. */
   timeoutMs?: number;
+  /** SQLite: hears of a checkpoint thread that could not work (checkpoints then stay on the event loop). */
+  onCheckpointError?: (error: unknown) => void;
 }
 
 /** How each instance shows in pg_stat_activity (FT-3 terminates backends by this name). */
@@ -46,10 +51,19 @@ const DEFAULT_TIMEOUT_MS = 2000;
 const INT8_OID = 20;
 
 export function openStorage(url: string, options: StorageOptions = {}): Storage {
-  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url, options);
+  return url.startsWith('sqlite:')
+    ? openSqlite(url.slice('sqlite:'.length), options)
+    : openPostgres(url, options);
 }
 
-function openSqlite(path: string): Storage {
+/**
+ * The log's size at which the main connection checkpoints by itself, on the event loop: a backstop
+ * for a checkpoint thread that failed, and for writes outside the group commit, which asks the
+ * thread for a checkpoint well before this (group-commit.ts). SQLite's default is 1,000 pages.
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 4000;
+
+function openSqlite(path: string, options: StorageOptions): Storage {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   // WAL lets checks read while a login writes; FULL sync makes every acknowledged write survive a
@@ -59,6 +73,8 @@ function openSqlite(path: string): Storage {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  const checkpointer = path === ':memory:' ? null : new WalCheckpointer(path, options.onCheckpointError);
+  if (checkpointer) database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   const db = new Kysely<DatabaseSchema>({
     dialect: new GatehouseSqliteDialect(database, withStatementCache(database)),
     plugins: [new SqliteBooleanPlugin()],
@@ -68,12 +84,17 @@ function openSqlite(path: string): Storage {
     dialect: 'sqlite',
     freshDb: db,
     walFile: path === ':memory:' ? null : `${path}-wal`,
+    checkpointer,
     pipelined: null,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
     poolStats: () => null,
-    close: () => db.destroy(),
+    close: async () => {
+      // The thread's connection first: the last one to close checkpoints the log and removes it.
+      await checkpointer?.close();
+      await db.destroy();
+    },
   };
 }
 
@@ -114,6 +135,7 @@ function openPostgres(url: string, options: StorageOptions): Storage {
     dialect: 'postgres',
     freshDb,
     walFile: null,
+    checkpointer: null,
     pipelined: pipelinedTransactions(pool, timeoutMs),
     ping: async () => {
       await sql`select 1`.execute(db);
