@@ -4,6 +4,9 @@
 // minute to the next (issue #4), they are what an A/B of a change to either path can rely on.
 // They are not the targets, which are rates: a count says how much work an answer costs the
 // server, not how the kernel, the caches and the load generator share the cores.
+// --simulate-caches adds callgrind's cache and branch-predictor simulation: on this machine a
+// check took 2.6x the bare server's user time for 1.5x its instructions, and its extra cache
+// misses and mispredicted branches account for much of the difference.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +41,21 @@ interface Count {
   mainPerRequest: number;
   /** V8's and libuv's helper threads (compiler, garbage collector, file system). */
   othersPerRequest: number;
+  /** With --simulate-caches: the event loop's simulated misses and mispredictions per request. */
+  simulated?: Simulated;
+}
+
+/**
+ * What callgrind's cache and branch simulation counts, per request: first-level instruction and
+ * data cache misses, last-level misses, mispredicted conditional and indirect branches. A miss or
+ * a misprediction costs tens of cycles where an instruction costs a fraction of one, which is why
+ * two paths can differ in time by more than in instructions.
+ */
+interface Simulated {
+  i1Misses: number;
+  d1Misses: number;
+  llMisses: number;
+  mispredicted: number;
 }
 
 function settings() {
@@ -47,6 +65,8 @@ function settings() {
       warm: { type: 'string', default: '3000' },
       count: { type: 'string', default: '1000' },
       'checks-only': { type: 'boolean', default: false },
+      /** Also simulate the caches and the branch predictor (callgrind, several times slower). */
+      'simulate-caches': { type: 'boolean', default: false },
       /** Keep callgrind's files there (for callgrind_annotate) instead of a temporary folder. */
       out: { type: 'string' },
     },
@@ -57,17 +77,42 @@ function settings() {
   const count = Number(values.count);
   if (!Number.isInteger(warm) || warm < 0 || !Number.isInteger(count) || count < 100)
     throw new Error('--warm must be an integer >= 0 and --count one >= 100');
-  return { only: values.only, warm, count, out: values.out, checksOnly: values['checks-only'] };
+  return {
+    only: values.only,
+    warm,
+    count,
+    out: values.out,
+    checksOnly: values['checks-only'],
+    simulateCaches: values['simulate-caches'],
+  };
 }
 
-/** The totals of each thread in the newest dump of `pid` (callgrind.<pid>.<dump>-<thread>). */
-function lastDump(dir: string, pid: number): number[] {
+/** Each thread's event totals (Ir, and the simulation's when on) in the newest dump of `pid`. */
+function lastDump(dir: string, pid: number): Record<string, number>[] {
   const files = readdirSync(dir).filter((f) => f.startsWith(`callgrind.${pid}.`));
   const dump = Math.max(...files.map((f) => Number(/\.(\d+)-\d+$/.exec(f)?.[1] ?? 0)));
   return files
     .filter((f) => f.startsWith(`callgrind.${pid}.${dump}-`))
     .sort()
-    .map((f) => Number(/^totals: (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 0));
+    .map((f) => eventTotals(readFileSync(join(dir, f), 'utf8')));
+}
+
+/** A callgrind file's `events:` names paired with its `totals:` values. */
+function eventTotals(text: string): Record<string, number> {
+  const names = /^events: (.+)$/m.exec(text)?.[1]?.split(' ') ?? [];
+  const values = /^totals: (.+)$/m.exec(text)?.[1]?.split(' ').map(Number) ?? [];
+  return Object.fromEntries(names.map((name, i) => [name, values[i] ?? 0]));
+}
+
+function simulated(main: Record<string, number>, requests: number): Simulated | undefined {
+  if (main.I1mr === undefined) return undefined;
+  const per = (...events: string[]) => events.reduce((sum, e) => sum + (main[e] ?? 0), 0) / requests;
+  return {
+    i1Misses: per('I1mr'),
+    d1Misses: per('D1mr', 'D1mw'),
+    llMisses: per('ILmr', 'DLmr', 'DLmw'),
+    mispredicted: per('Bcm', 'Bim'),
+  };
 }
 
 /** Warms the path up uninstrumented, then counts `count` requests. Thread 1 is the event loop. */
@@ -86,7 +131,7 @@ async function countFor(
   const result = await runLoad({ ...spec, amount: load.count });
   control('-d');
   control('-i', 'off');
-  const [main = Number.NaN, ...others] = lastDump(dir, child.pid);
+  const [main = {}, ...others] = lastDump(dir, child.pid);
   const requests = result.requests;
   const unexpected = Object.keys(result.statuses).filter((s) => !['200', '204', '403', '404'].includes(s));
   if (unexpected.length > 0 || result.errors > 0)
@@ -96,8 +141,9 @@ async function countFor(
   return {
     ...label,
     requests,
-    mainPerRequest: main / requests,
-    othersPerRequest: others.reduce((a, b) => a + b, 0) / requests,
+    mainPerRequest: (main.Ir ?? Number.NaN) / requests,
+    othersPerRequest: others.reduce((sum, thread) => sum + (thread.Ir ?? 0), 0) / requests,
+    simulated: simulated(main, requests),
   };
 }
 
@@ -161,7 +207,7 @@ async function countDialect(
   url: string,
   work: string,
   tokens: TokenSet,
-  run: { warm: number; count: number; checksOnly: boolean },
+  run: { warm: number; count: number; checksOnly: boolean; simulateCaches: boolean },
 ): Promise<Count[]> {
   const dataDir = join(work, `${db}-data`);
   mkdirSync(dataDir, { recursive: true });
@@ -171,7 +217,7 @@ async function countDialect(
   const refresh = await seed(db, url, dataDir, tokens, !run.checksOnly);
   const dir = join(work, db);
   mkdirSync(dir, { recursive: true });
-  countInstructionsInto(dir);
+  countInstructionsInto(dir, run.simulateCaches);
   log(`${db}: starting Gatehouse under callgrind`);
   const child = await startGatehouse(gatehouseOptions(db, url, dataDir));
   try {
@@ -225,7 +271,31 @@ function format(counts: Count[]): string {
     head,
     ...lines,
     "bare/check: the bare server's instructions per answer over the check's, on the event loop",
+    ...formatSimulated(counts),
   ].join('\n');
+}
+
+function formatSimulated(counts: Count[]): string[] {
+  if (!counts.some((c) => c.simulated)) return [];
+  const n = (x: number | undefined) => (x === undefined ? '-' : Math.round(x).toLocaleString('en-US'));
+  const row = (cells: string[]) =>
+    [cells[0]?.padEnd(20), cells[1]?.padEnd(8), ...cells.slice(2).map((c) => c.padStart(12))].join('  ');
+  return [
+    '',
+    'Simulated by callgrind, per request on the event loop (--simulate-caches)',
+    row(['scenario', 'db', 'I1 misses', 'D1 misses', 'LL misses', 'mispredicted']),
+    ...counts.map((c) =>
+      row([
+        c.scenario,
+        c.db,
+        n(c.simulated?.i1Misses),
+        n(c.simulated?.d1Misses),
+        n(c.simulated?.llMisses),
+        n(c.simulated?.mispredicted),
+      ]),
+    ),
+    'mispredicted: conditional and indirect branches; LL: the last-level cache, instructions and data',
+  ];
 }
 
 async function main(): Promise<void> {
@@ -241,7 +311,7 @@ async function main(): Promise<void> {
   try {
     const bareDir = join(work, 'bare');
     mkdirSync(bareDir, { recursive: true });
-    countInstructionsInto(bareDir);
+    countInstructionsInto(bareDir, run.simulateCaches);
     log('bare node:http server');
     const counts = [await countBare(bareDir, tokens, run.warm, run.count)];
     if (run.only !== 'postgres')

@@ -42,13 +42,17 @@ function profileArgs(): string[] {
  * valgrind's base speed) and is switched on with `callgrind_control` around the measured requests.
  */
 let callgrindDir: string | null = null;
+let simulateCaches = false;
 
-export function countInstructionsInto(dir: string | null): void {
+/** `simulate`: callgrind also simulates the caches and the branch predictor (several times slower). */
+export function countInstructionsInto(dir: string | null, simulate = false): void {
   callgrindDir = dir;
+  simulateCaches = simulate;
 }
 
 function callgrindArgs(dir: string): string[] {
   return [
+    ...(simulateCaches ? ['--cache-sim=yes', '--branch-sim=yes'] : []),
     '--tool=callgrind',
     '--instr-atstart=no',
     // V8 writes its compiled code into the heap: valgrind must notice code that changes.
