@@ -21,7 +21,7 @@ export interface CheckpointResult {
  *
  * The thread starts on the first checkpoint, so a process that never writes much (the CLI, most
  * tests) never starts it, and it ends after a while without one: while it runs, the process holds
- * 10 to 15 MB more (measured; its own V8 heap is about 7.5 MB of it), which an idle server keeps
+ * 9 to 11 MB more (measured; its own V8 heap is about 7.5 MB of it), which an idle server keeps
  * for its token cache instead. If it fails, each later request fails at once,
  * and the main connection's own automatic checkpoint (raised, not disabled: see openStorage) keeps
  * the log bounded.
