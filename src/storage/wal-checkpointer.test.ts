@@ -24,10 +24,25 @@ describe('SQLite WAL checkpoints off the event loop', () => {
   });
 
   async function storageNamed(name: string): Promise<Storage> {
-    const storage = openStorage(`sqlite:${join(dir, name)}`);
+    const storage = await withItemTable(name);
     opened.push(storage);
+    return storage;
+  }
+
+  async function withItemTable(name: string): Promise<Storage> {
+    const storage = openStorage(`sqlite:${join(dir, name)}`);
     await sql`create table item (id integer primary key, payload blob not null)`.execute(storage.db);
     return storage;
+  }
+
+  /** The rows in the database file, read through a connection of its own. */
+  function rowsIn(name: string): number {
+    const reader = new SQLite(join(dir, name), { readonly: true });
+    try {
+      return reader.prepare('select count(*) from item').pluck().get() as number;
+    } finally {
+      reader.close();
+    }
   }
 
   /** A group commit over `storage` that checkpoints every `every` writes and keeps each report. */
@@ -104,27 +119,16 @@ describe('SQLite WAL checkpoints off the event loop', () => {
     // the log holds them all; with it, it never holds much more than 20 writes' worth.
     assert.ok(walBytes(alone) > 4_000_000, `without checkpoints: ${walBytes(alone)} bytes`);
     assert.ok(walBytes(checkpointed) < 1_000_000, `with checkpoints: ${walBytes(checkpointed)} bytes`);
-    const reader = new SQLite(join(dir, 'bounded.db'), { readonly: true });
-    try {
-      assert.equal(reader.prepare('select count(*) from item').pluck().get(), 600);
-    } finally {
-      reader.close();
-    }
+    assert.equal(rowsIn('bounded.db'), 600);
   });
 
   test('#4 closing ends the thread first, so the last connection removes the log', async () => {
-    const storage = openStorage(`sqlite:${join(dir, 'closing.db')}`);
-    await sql`create table item (id integer primary key, payload blob not null)`.execute(storage.db);
+    const storage = await withItemTable('closing.db');
     await writeRows(groupCommit(storage, 1, storage.checkpointer).writes, 3, 1);
     assert.ok(existsSync(`${join(dir, 'closing.db')}-wal`));
     await storage.close();
     assert.equal(existsSync(`${join(dir, 'closing.db')}-wal`), false);
-    const reader = new SQLite(join(dir, 'closing.db'), { readonly: true });
-    try {
-      assert.equal(reader.prepare('select count(*) from item').pluck().get(), 3);
-    } finally {
-      reader.close();
-    }
+    assert.equal(rowsIn('closing.db'), 3);
   });
 
   test('#4 the thread ends when idle and starts again with the next checkpoint', async () => {
