@@ -240,9 +240,12 @@ class EntrySet {
   private readonly prefixes: string[] = [];
   private readonly segmentEntries: SegmentEntry[] = [];
   private program: Program | null = null;
+  /** Every value a segment of a segment-shaped entry accepts literally (reserved substitutes included). */
+  private readonly literals = new Set<string>();
 
   add(entry: string, subject: AclSubject): void {
     const shape = entry === '#' ? null : toSegmentEntry(entry, subject);
+    for (const allowed of shape?.matchers ?? []) for (const value of allowed) this.literals.add(value);
     const spellings = shape?.matchers.every((allowed) => allowed.length > 0) ? variants(shape) : null;
     if (entry === '#') {
       this.matchesAll = true;
@@ -256,6 +259,11 @@ class EntrySet {
     } else {
       for (const spelling of spellings) this.exact.add(spelling);
     }
+  }
+
+  /** See AclParts.opaqueTo. */
+  opaqueTo(segment: string): boolean {
+    return this.program === null && !this.literals.has(segment);
   }
 
   matches(input: string): boolean {
@@ -283,6 +291,12 @@ export function compileAcl(entries: readonly string[], subject: AclSubject): Com
 export interface AclParts {
   positive(requiredAccess: string): boolean;
   negative(requiredAccess: string): boolean;
+  /**
+   * True when no entry can tell the segment `segment` (no `.`, `#` or `*` in it) from any other such
+   * segment: none names it literally, and none holds a wildcard glued to text (only those compare a
+   * segment's characters). Lone `*` and trailing `#` accept every such segment alike.
+   */
+  opaqueTo(segment: string): boolean;
 }
 
 export function compileAclParts(entries: readonly string[], subject: AclSubject): AclParts {
@@ -295,5 +309,6 @@ export function compileAclParts(entries: readonly string[], subject: AclSubject)
   return {
     positive: (requiredAccess) => positive.matches(requiredAccess),
     negative: (requiredAccess) => negative.matches(requiredAccess),
+    opaqueTo: (segment) => positive.opaqueTo(segment) && negative.opaqueTo(segment),
   };
 }

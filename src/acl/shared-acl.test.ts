@@ -18,6 +18,7 @@ const subjectArb = fc.constantFrom<AclSubject>(
   { authId: 'me', sessionUuid: 'edit' },
   { authId: '', sessionUuid: 'a.b' },
   { authId: 'a*', sessionUuid: 'update' },
+  { authId: 'update', sessionUuid: 'u1' },
 );
 
 function segmentArb(subject: AclSubject): fc.Arbitrary<string> {
@@ -36,6 +37,8 @@ function segmentArb(subject: AclSubject): fc.Arbitrary<string> {
     '\u0000me',
     '\u0000my_session',
     ...ids,
+    // Glued wildcards that accept an id: the template must then compare the id itself.
+    ...ids.map((id) => `${id.slice(0, 1)}*`),
   );
 }
 

@@ -100,11 +100,29 @@ function isPlain(id: string | null): boolean {
   );
 }
 
+/**
+ * Which of the holder's ids no entry of the template can tell from another plain segment
+ * (AclParts.opaqueTo). In a required access, such an id matches only entries with a wildcard in
+ * its place, and those match the marker in its place too: the spelling with the id adds nothing to
+ * the marker's, which alone decides, from the memo every holder shares. Typical ACLs name `me` and
+ * wildcards but never a user's uuid, so a check of `confd.users.<auth id>.read` is one memo lookup
+ * instead of matching the spelling with the id against every entry (issue #4).
+ */
+interface HolderOpacity {
+  authId: boolean;
+  sessionUuid: boolean;
+}
+
 function bind(template: AclTemplate, subject: AclSubject): CompiledAcl {
   let own: CompiledAcl | null = null;
+  const { parts } = template;
+  const opaque: HolderOpacity = {
+    authId: subject.authId !== null && parts.opaqueTo(subject.authId),
+    sessionUuid: subject.sessionUuid !== null && parts.opaqueTo(subject.sessionUuid),
+  };
   return {
     grants(requiredAccess: string): boolean {
-      const spellings = holderSpellings(requiredAccess, subject);
+      const spellings = holderSpellings(requiredAccess, subject, opaque);
       if (spellings === null) {
         own ??= compileAcl(template.entries, subject);
         return own.grants(requiredAccess);
@@ -154,13 +172,11 @@ function matchesOf(template: AclTemplate, spelling: string, remember: boolean): 
  * The required access with every combination of its holder segments replaced by the markers, or
  * null when the template cannot answer (a NUL in the input, too many holder segments).
  */
-function holderSpellings(input: string, { authId, sessionUuid }: AclSubject): string[] | null {
+function holderSpellings(input: string, subject: AclSubject, opaque: HolderOpacity): string[] | null {
   if (input.includes('\u0000')) return null;
-  const mentionsHolder =
-    (authId !== null && input.includes(authId)) || (sessionUuid !== null && input.includes(sessionUuid));
-  if (!mentionsHolder) return [input];
-  const one = oneHolderSegment(input, authId, sessionUuid);
+  const one = oneHolderSegment(input, subject, opaque);
   if (one !== null) return one;
+  const { authId, sessionUuid } = subject;
   let spellings = [''];
   let holderSegments = 0;
   for (const [index, segment] of input.split('.').entries()) {
@@ -176,11 +192,16 @@ function holderSpellings(input: string, { authId, sessionUuid }: AclSubject): st
 
 /**
  * The usual required access names its holder once (`confd.users.<auth id>.read`): its two
- * spellings, found by walking the dots in place (this runs on every token check). Null when a
- * segment is the holder more than once over, for the general combination above.
+ * spellings, found by walking the dots in place (this runs on every token check), or only the
+ * marker's when the id is opaque to the template (HolderOpacity). Null when a segment is the
+ * holder more than once over, for the general combination above.
  */
-function oneHolderSegment(input: string, authId: string | null, sessionUuid: string | null): string[] | null {
-  let found: string[] = [input];
+function oneHolderSegment(
+  input: string,
+  { authId, sessionUuid }: AclSubject,
+  opaque: HolderOpacity,
+): string[] | null {
+  let found: string[] | null = null;
   let start = 0;
   for (;;) {
     const dot = input.indexOf('.', start);
@@ -188,10 +209,11 @@ function oneHolderSegment(input: string, authId: string | null, sessionUuid: str
     const isMe = authId !== null && isSegment(input, start, end, authId);
     const isSession = sessionUuid !== null && isSegment(input, start, end, sessionUuid);
     if (isMe || isSession) {
-      if (found.length > 1 || (isMe && isSession)) return null;
-      found = [input, input.slice(0, start) + (isMe ? ME_MARKER : SESSION_MARKER) + input.slice(end)];
+      if (found !== null || (isMe && isSession)) return null;
+      const marked = input.slice(0, start) + (isMe ? ME_MARKER : SESSION_MARKER) + input.slice(end);
+      found = (isMe ? opaque.authId : opaque.sessionUuid) ? [marked] : [input, marked];
     }
-    if (dot === -1) return found;
+    if (dot === -1) return found ?? [input];
     start = dot + 1;
   }
 }
