@@ -105,6 +105,8 @@ export interface GatehouseOptions {
   cacheMaxEntries: number;
   /** How long unknown tokens stay known as such; Gatehouse's default when unset. */
   negativeMaxAgeSeconds?: number;
+  /** How long the cache stays trusted without news from the revocation feed; Gatehouse's default when unset. */
+  maxStalenessMs?: number;
 }
 
 /** Kills every child still running; safe to call from an `exit` handler. */
@@ -151,6 +153,8 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Child> 
   });
   if (options.negativeMaxAgeSeconds !== undefined)
     env.GATEHOUSE_TOKEN_CACHE_NEGATIVE_MAX_AGE_SECONDS = String(options.negativeMaxAgeSeconds);
+  if (options.maxStalenessMs !== undefined)
+    env.GATEHOUSE_TOKEN_CACHE_MAX_STALENESS_MS = String(options.maxStalenessMs);
   const args = [
     ...profileArgs(),
     '--expose-gc',
