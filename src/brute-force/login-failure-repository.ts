@@ -37,49 +37,20 @@ export class LoginFailureRepository {
   readonly #writes: Pick<WriteRunner, 'relaxed'>;
 
   /**
-   * The increments and the clearing after a success go through `writes.relaxed`: on SQLite they do
-   * not wait for the disk, so a password login flushes once, with its session. A machine crash may
-   * forget the last failures counted; a crash of the process forgets nothing.
+   * The increments and the clearing after a success go through `writes.relaxed`: they do not wait
+   * for the disk, so a password login flushes once, with its session. A crash of the machine (or,
+   * on PostgreSQL, of the database server) may forget the last failures counted; a crash of
+   * Gatehouse forgets nothing.
    */
   constructor(db: Db, writes: Pick<WriteRunner, 'relaxed'>) {
     this.#db = db;
     this.#writes = writes;
   }
 
-  /**
-   * Adds one failure and returns the counter after it. The count starts again at 1 when a lock has
-   * ended or when the window has passed with no lock running (brute-force.ts `restarts`); the lock
-   * history is forgotten once the row has expired. In the DO UPDATE branch the table's columns are
-   * the row's values before the update, on both engines.
-   */
+  /** Adds one failure and returns the counter after it (INCREMENT, below). */
   async increment(input: IncrementInput): Promise<CounterState> {
-    const { key, now, windowMs, expiresAtMs } = input;
-    const t = 'auth_login_failure';
-    const restart = sql`(${sql.ref(`${t}.locked_until_ms`)} <= ${ms(now)} and (${sql.ref(`${t}.locked_until_ms`)} > 0 or ${sql.ref(`${t}.window_start_ms`)} + ${ms(windowMs)} <= ${ms(now)}))`;
-    const row = await this.#writes.relaxed((db) =>
-      db
-        .insertInto(t)
-        .values({
-          counter_key: key,
-          failures: 1,
-          window_start_ms: now,
-          locked_until_ms: 0,
-          lock_count: 0,
-          lock_id: null,
-          expires_at_ms: expiresAtMs,
-        })
-        .onConflict((oc) =>
-          oc.column('counter_key').doUpdateSet({
-            failures: sql`case when ${restart} then 1 else ${sql.ref(`${t}.failures`)} + 1 end`,
-            window_start_ms: sql`case when ${restart} then ${ms(now)} else ${sql.ref(`${t}.window_start_ms`)} end`,
-            locked_until_ms: sql`case when ${restart} then ${ms(0)} else ${sql.ref(`${t}.locked_until_ms`)} end`,
-            lock_count: sql`case when ${sql.ref(`${t}.expires_at_ms`)} <= ${ms(now)} then 0 else ${sql.ref(`${t}.lock_count`)} end`,
-            expires_at_ms: sql`case when ${sql.ref(`${t}.expires_at_ms`)} > ${ms(expiresAtMs)} then ${sql.ref(`${t}.expires_at_ms`)} else ${ms(expiresAtMs)} end`,
-          }),
-        )
-        .returning(COUNTER_COLUMNS)
-        .executeTakeFirstOrThrow(),
-    );
+    const [row] = await this.#writes.relaxed(INCREMENT.compile(this.#db, input));
+    if (row === undefined) throw new Error('the counter upsert returned no row');
     return toState(row);
   }
 
@@ -120,9 +91,7 @@ export class LoginFailureRepository {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#writes.relaxed((db) =>
-      db.deleteFrom('auth_login_failure').where('counter_key', '=', key).execute(),
-    );
+    await this.#writes.relaxed(DELETE_COUNTER.compile(this.#db, { key }));
   }
 
   /** Deletes every counter whose key matches the LIKE pattern; returns how many. */
@@ -151,7 +120,47 @@ export class LoginFailureRepository {
   }
 }
 
-// Read on every login, so compiled once (storage/precompiled-query.ts).
+// Run on every login, so compiled once (storage/precompiled-query.ts); on PostgreSQL each is then
+// also a named statement, parsed once per connection.
+
+/**
+ * Adds one failure and returns the counter after it. The count starts again at 1 when a lock has
+ * ended or when the window has passed with no lock running (brute-force.ts `restarts`); the lock
+ * history is forgotten once the row has expired. In the DO UPDATE branch the table's columns are
+ * the row's values before the update, on both engines.
+ */
+const INCREMENT = new PrecompiledQuery((db, p: ParamOf<IncrementInput>) => {
+  const t = 'auth_login_failure';
+  const now = ms(p('now'));
+  const expiresAtMs = ms(p('expiresAtMs'));
+  const restart = sql`(${sql.ref(`${t}.locked_until_ms`)} <= ${now} and (${sql.ref(`${t}.locked_until_ms`)} > 0 or ${sql.ref(`${t}.window_start_ms`)} + ${ms(p('windowMs'))} <= ${now}))`;
+  return db
+    .insertInto(t)
+    .values({
+      counter_key: p('key'),
+      failures: 1,
+      window_start_ms: p('now'),
+      locked_until_ms: 0,
+      lock_count: 0,
+      lock_id: null,
+      expires_at_ms: p('expiresAtMs'),
+    })
+    .onConflict((oc) =>
+      oc.column('counter_key').doUpdateSet({
+        failures: sql`case when ${restart} then 1 else ${sql.ref(`${t}.failures`)} + 1 end`,
+        window_start_ms: sql`case when ${restart} then ${now} else ${sql.ref(`${t}.window_start_ms`)} end`,
+        locked_until_ms: sql`case when ${restart} then ${ms(0)} else ${sql.ref(`${t}.locked_until_ms`)} end`,
+        lock_count: sql`case when ${sql.ref(`${t}.expires_at_ms`)} <= ${now} then 0 else ${sql.ref(`${t}.lock_count`)} end`,
+        expires_at_ms: sql`case when ${sql.ref(`${t}.expires_at_ms`)} > ${expiresAtMs} then ${sql.ref(`${t}.expires_at_ms`)} else ${expiresAtMs} end`,
+      }),
+    )
+    .returning(COUNTER_COLUMNS);
+});
+
+const DELETE_COUNTER = new PrecompiledQuery((db, p: ParamOf<{ key: string }>) =>
+  db.deleteFrom('auth_login_failure').where('counter_key', '=', p('key')),
+);
+
 const GET_COUNTER = new PrecompiledQuery((db, p: ParamOf<{ key: string }>) =>
   db.selectFrom('auth_login_failure').select(COUNTER_COLUMNS).where('counter_key', '=', p('key')),
 );
@@ -163,8 +172,8 @@ const GET_COUNTER_PAIR = new PrecompiledQuery((db, p: ParamOf<{ first: string; s
     .where('counter_key', 'in', [p('first'), p('second')]),
 );
 
-/** The counter reads, for the test that compares them with their builder versions. */
-export const COUNTER_STATEMENTS = { GET_COUNTER, GET_COUNTER_PAIR };
+/** The counter statements, for the test that compares them with their builder versions. */
+export const COUNTER_STATEMENTS = { GET_COUNTER, GET_COUNTER_PAIR, INCREMENT, DELETE_COUNTER };
 
 function toState(row: {
   failures: number;

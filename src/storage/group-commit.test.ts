@@ -87,18 +87,16 @@ describe('SQLite group commit', () => {
     const level = async () =>
       (await sql<{ synchronous: number }>`pragma synchronous`.execute(storage.db)).rows[0]?.synchronous;
     assert.equal(await level(), 2, 'FULL outside relaxed writes');
-    const [during] = await Promise.all([
-      writes.relaxed(async (db) => {
-        await db
-          .insertInto('item' as never)
-          .values({ name: 'relaxed' } as never)
-          .execute();
-        return (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]?.synchronous;
-      }),
-      // Queued behind the relaxed write on the one connection.
+    const [inserted, during] = await Promise.all([
+      writes.relaxed(
+        sql<{ name: string }>`insert into item (name) values ('relaxed') returning name`.compile(storage.db),
+      ),
+      writes.relaxed(sql<{ synchronous: number }>`pragma synchronous`.compile(storage.db)),
+      // Queued behind the relaxed writes on the one connection.
       insert('durable-after-relaxed'),
     ]);
-    assert.equal(during, 1);
+    assert.deepEqual(inserted, [{ name: 'relaxed' }], "the statement's rows come back");
+    assert.equal(during[0]?.synchronous, 1);
     assert.equal(await level(), 2);
     const other = new SQLite(join(dir, 'g.db'), { readonly: true });
     try {
@@ -110,7 +108,7 @@ describe('SQLite group commit', () => {
   });
 
   test('#4 a relaxed write that fails still returns the connection to FULL', async () => {
-    await assert.rejects(writes.relaxed((db) => sql`insert into missing_table values (1)`.execute(db)));
+    await assert.rejects(writes.relaxed(sql`insert into missing_table values (1)`.compile(storage.db)));
     const rows = (await sql<{ synchronous: number }>`pragma synchronous`.execute(storage.db)).rows;
     assert.equal(rows[0]?.synchronous, 2);
   });

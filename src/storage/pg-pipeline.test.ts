@@ -9,6 +9,7 @@ import {
   type TestDatabase,
 } from '../testing/test-databases.ts';
 import { openStorage, type Storage } from './database.ts';
+import { writeRunner } from './group-commit.ts';
 import type { StatementBatch } from './pg-pipeline.ts';
 
 /**
@@ -103,6 +104,21 @@ describe('PostgreSQL pipelined transactions', { skip: postgresSkip || false }, (
     } finally {
       await bounded.close();
     }
+  });
+
+  test('a relaxed write commits without waiting for the disk, alone, and others see it at once', async () => {
+    await other.query('delete from item');
+    const relaxed = writeRunner(storage.db, storage).relaxed;
+    const setting = "select current_setting('synchronous_commit') as setting";
+    assert.deepEqual(await relaxed(statement(setting)), [{ setting: 'off' }]);
+    const inserted = await relaxed(statement('insert into item (id, v) values ($1, 7) returning id', 9));
+    assert.deepEqual(inserted, [{ id: 9 }]);
+    assert.equal(await count(), 1, 'committed and visible to another connection');
+    const [afterwards] = await batch([statement(setting)]);
+    assert.deepEqual(afterwards, [{ setting: 'on' }], 'the pool of one went back to synchronous commits');
+    await assert.rejects(relaxed(statement('insert into item (id, v) values ($1, 7)', 9)), {
+      code: '23505',
+    });
   });
 
   async function waitForLockWaiter(): Promise<void> {

@@ -99,6 +99,19 @@ await describeEachDialect('precompiled login statements', {}, ({ server }) => {
         query: COUNTER_STATEMENTS.GET_COUNTER_PAIR,
         params: { first: 'ip:192.0.2.7', second: `a:u:${user.uuid}@192.0.2.7` },
       },
+      incrementNew: {
+        query: COUNTER_STATEMENTS.INCREMENT,
+        params: { key: 'ip:192.0.2.8', now, windowMs: 900_000, expiresAtMs: now + 86_400_000 },
+      },
+      incrementExisting: {
+        query: COUNTER_STATEMENTS.INCREMENT,
+        params: { key: 'ip:192.0.2.7', now, windowMs: 900_000, expiresAtMs: now + 86_400_000 },
+      },
+      incrementAfterWindow: {
+        query: COUNTER_STATEMENTS.INCREMENT,
+        params: { key: 'ip:192.0.2.7', now: now + 900_001, windowMs: 900_000, expiresAtMs: now },
+      },
+      deleteCounter: { query: COUNTER_STATEMENTS.DELETE_COUNTER, params: { key: 'ip:192.0.2.7' } },
       lockUser: { query: LOGIN_STATEMENTS.LOCK_USER, params: { userUuid: user.uuid } },
       lockGrant: { query: LOGIN_STATEMENTS.LOCK_GRANT, params: { grantUuid: crypto.randomUUID() } },
     };
