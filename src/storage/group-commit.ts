@@ -60,9 +60,9 @@ export function writeRunner(
  * in shared memory; the WAL writer flushes it within a few hundred milliseconds. The row is
  * visible to every other connection at once, as with any commit; a crash of PostgreSQL or of the
  * machine in that interval may forget it, a crash of Gatehouse cannot. The backend no longer
- * flushes the WAL itself for each counter: a password login's two counter writes each cost it an
- * `fdatasync` (a virtual disk's doorbell, about a tenth of PostgreSQL's CPU in the bench's
- * password logins) taken from the cores that hash (issue #4).
+ * flushes the WAL itself for each counter. A password login's two counter writes each cost it an
+ * `fdatasync` (on a virtual disk, 14% of the backends' samples in a profile of password logins),
+ * CPU taken from the cores that hash (issue #4).
  */
 function relaxedOnPostgres(db: Db, pipelined: StatementBatch): WriteRunner['relaxed'] {
   const asynchronousCommit = sql`set local synchronous_commit = off`.compile(db);
