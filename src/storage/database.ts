@@ -11,6 +11,7 @@ import { GatehouseSqliteDialect } from './sqlite-dialect.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { DatabaseSchema } from './tables.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
+import { WalFlush } from './wal-flush.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<DatabaseSchema>;
@@ -25,6 +26,8 @@ export interface Storage {
   ping(): Promise<void>;
   /** SQLite's write-ahead log, flushed by the group commit (group-commit.ts); null otherwise. */
   readonly walFile: string | null;
+  /** SQLite: the flush of that log (a no-op in memory), closed with the storage; null otherwise. */
+  readonly walFlush: WalFlush | null;
   /** SQLite file: checkpoints of that log off the event loop (wal-checkpointer.ts); null otherwise. */
   readonly checkpointer: WalCheckpointer | null;
   /** PostgreSQL: a transaction sent in one round trip (pg-pipeline.ts); null for SQLite (group-commit.ts runs it). */
@@ -79,11 +82,14 @@ function openSqlite(path: string, options: StorageOptions): Storage {
     dialect: new GatehouseSqliteDialect(database, withStatementCache(database)),
     plugins: [new SqliteBooleanPlugin()],
   });
+  const walFile = path === ':memory:' ? null : `${path}-wal`;
+  const walFlush = new WalFlush(walFile);
   return {
     db,
     dialect: 'sqlite',
     freshDb: db,
-    walFile: path === ':memory:' ? null : `${path}-wal`,
+    walFile,
+    walFlush,
     checkpointer,
     pipelined: null,
     ping: async () => {
@@ -94,6 +100,7 @@ function openSqlite(path: string, options: StorageOptions): Storage {
       // The thread's connection first: the last one to close checkpoints the log and removes it.
       await checkpointer?.close();
       await db.destroy();
+      await walFlush.close();
     },
   };
 }
@@ -135,6 +142,7 @@ function openPostgres(url: string, options: StorageOptions): Storage {
     dialect: 'postgres',
     freshDb,
     walFile: null,
+    walFlush: null,
     checkpointer: null,
     pipelined: pipelinedTransactions(pool, timeoutMs),
     ping: async () => {

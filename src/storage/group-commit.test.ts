@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -193,20 +193,5 @@ describe('SQLite group commit: the WAL flush', () => {
     await untilSyncs(1);
     syncs[0]?.release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     await assert.rejects(write, /EIO/);
-  });
-});
-
-describe('WalFlush with the real fdatasync', () => {
-  test('#4 flushes an existing file, and a missing WAL (checkpointed away) counts as flushed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-wal-file-'));
-    try {
-      const path = join(dir, 'g.db-wal');
-      writeFileSync(path, 'frames');
-      await new WalFlush(path).flush();
-      await new WalFlush(join(dir, 'missing-wal')).flush();
-      await new WalFlush(null).flush();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -2,7 +2,7 @@ import { type CompiledQuery, sql } from 'kysely';
 import type { Db, Storage } from './database.ts';
 import type { StatementBatch } from './pg-pipeline.ts';
 import type { WalCheckpointer } from './wal-checkpointer.ts';
-import { WalFlush } from './wal-flush.ts';
+import type { WalFlush } from './wal-flush.ts';
 
 /**
  * How the hot writes (a login's session and token, a refresh token's last use) reach the database.
@@ -41,10 +41,12 @@ export interface WriteRunner {
 /** `db` is usually `storage.db` (tests pass a wrapped one). */
 export function writeRunner(
   db: Db,
-  storage: Pick<Storage, 'dialect' | 'walFile' | 'checkpointer' | 'pipelined'>,
+  storage: Pick<Storage, 'dialect' | 'walFlush' | 'checkpointer' | 'pipelined'>,
 ): WriteRunner {
-  if (storage.dialect === 'sqlite')
-    return new GroupCommit(db, new WalFlush(storage.walFile), storage.checkpointer);
+  if (storage.dialect === 'sqlite') {
+    if (storage.walFlush === null) throw new Error('a SQLite storage must provide its WAL flush');
+    return new GroupCommit(db, storage.walFlush, storage.checkpointer);
+  }
   const { pipelined } = storage;
   if (pipelined === null) throw new Error('a PostgreSQL storage must provide its statement pipeline');
   return {

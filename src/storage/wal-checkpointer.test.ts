@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { openStorage, type Storage } from './database.ts';
 import { GroupCommit, WRITES_PER_CHECKPOINT, writeRunner } from './group-commit.ts';
 import { type CheckpointResult, WalCheckpointer } from './wal-checkpointer.ts';
-import { WalFlush } from './wal-flush.ts';
+import type { WalFlush } from './wal-flush.ts';
 
 /** Checkpoints on their own thread, driven by the group commit, on real SQLite files. */
 describe('SQLite WAL checkpoints off the event loop', () => {
@@ -55,7 +55,7 @@ describe('SQLite WAL checkpoints off the event loop', () => {
         return report;
       },
     };
-    return { writes: new GroupCommit(storage.db, new WalFlush(storage.walFile), recording, every), reports };
+    return { writes: new GroupCommit(storage.db, storage.walFlush as WalFlush, recording, every), reports };
   }
 
   /** `count` writes of one ~6 kB row each, `perTurn` of them queued together (one shared commit). */
