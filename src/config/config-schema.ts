@@ -32,7 +32,8 @@ export const ConfigSchema = Type.Object(
       pattern: '^(sqlite:|postgres://|postgresql://)',
       default: 'sqlite:./data/gatehouse.db',
       description:
-        'sqlite:<path> (embedded, the default; sqlite::memory: for tests) or postgres://user@host/db.',
+        'sqlite:<path> (embedded, the default; sqlite::memory: for tests) or postgres://user@host/db. ' +
+        'A PostgreSQL on the same machine is cheaper over its Unix socket: postgres://user@/db?host=/var/run/postgresql.',
       secret: true,
     }),
     database_timeout_ms: Type.Integer({
