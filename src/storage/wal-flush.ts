@@ -31,8 +31,9 @@ export class WalFlush {
    */
   constructor(path: string | null, sync?: SyncFile) {
     this.#path = path;
-    this.#file = sync ? null : new OpenWal();
-    this.#sync = sync ?? ((file) => (this.#file as OpenWal).datasync(file));
+    const file = sync ? null : new OpenWal();
+    this.#file = file;
+    this.#sync = file ? (wal) => file.datasync(wal) : (sync as SyncFile);
   }
 
   /** Resolves once every commit made before this call is on disk; rejects if the flush failed. */
