@@ -20,7 +20,11 @@ export class WorkQueue {
     return this.#waiting.length;
   }
 
-  /** Runs `task` when a slot frees up; returns null without running it when the line is full. */
+  /**
+   * Runs `task` when a slot frees up; returns null without running it when the line is full. Every
+   * task that runs reports its wait, zero included, so the wait histogram counts every hash and
+   * its quantiles are those of all logins, not only of the ones that queued.
+   */
   async run<T>(task: () => Promise<T>): Promise<{ value: T } | null> {
     if (this.#running >= this.#concurrency) {
       if (this.#waiting.length >= this.#queueLimit) return null;
@@ -29,6 +33,7 @@ export class WorkQueue {
       this.#observeWait((performance.now() - queuedAt) / 1000);
     } else {
       this.#running += 1;
+      this.#observeWait(0);
     }
     try {
       return { value: await task() };

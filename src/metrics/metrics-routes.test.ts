@@ -32,6 +32,9 @@ await describeEachDialect('metrics', {}, ({ server }) => {
     assert.match(text, /gatehouse_token_cache_hits_total [1-9]/);
     assert.match(text, /route="\/0\.1\/token\/:token"/);
     assert.match(text, /gatehouse_password_hash_queue_depth 0/);
+    // The user's creation hashed once and its login verified once: both count, neither queued.
+    const waits = Number(/^gatehouse_password_hash_wait_seconds_count (\d+)$/m.exec(text)?.[1]);
+    assert.ok(waits >= 2, `hash waits counted: ${waits}`);
     assert.ok(!text.includes(token), 'no token in metrics');
   });
 });

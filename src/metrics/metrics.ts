@@ -45,7 +45,7 @@ export class Metrics {
   );
   readonly #hashWait = new Histogram({
     name: 'gatehouse_password_hash_wait_seconds',
-    help: 'Time a password hash waited in the queue before running.',
+    help: 'Time each password hash waited in the queue before running (0 when a thread was free).',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
