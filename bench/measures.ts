@@ -119,7 +119,10 @@ export async function measureMemory(
     requestsFor: (c) => distinctChecks(ctx.hot.tokens, first, perConnection, c),
   });
   if ((result.statuses[204] ?? 0) !== tokens) {
-    ctx.notes.push(`${ctx.db} memory: expected ${tokens} x 204, got ${JSON.stringify(result.statuses)}`);
+    const failed = `${result.errors} request errors, ${result.timeouts} of them timeouts`;
+    ctx.notes.push(
+      `${ctx.db} memory: expected ${tokens} x 204, got ${JSON.stringify(result.statuses)}, ${failed}`,
+    );
   }
   const after = await ctx.child.stats();
   const rssAfter = ctx.child.rssBytes();
