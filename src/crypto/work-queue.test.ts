@@ -12,6 +12,16 @@ function heldTask() {
   return { task: () => done.then(() => 'ran'), release };
 }
 
+/** A queue of one slot taken by a held task, with one more task waiting behind it. */
+function busyQueue(queueLimit: number) {
+  const waits: number[] = [];
+  const queue = new WorkQueue(1, queueLimit, (seconds) => waits.push(seconds));
+  const first = heldTask();
+  const running = queue.run(first.task);
+  const queued = queue.run(async () => 'queued');
+  return { waits, queue, first, running, queued };
+}
+
 test('§issue-4 the hash queue reports every wait, zero for a task that found a free slot', async () => {
   const waits: number[] = [];
   const queue = new WorkQueue(2, 4, (seconds) => waits.push(seconds));
@@ -21,16 +31,12 @@ test('§issue-4 the hash queue reports every wait, zero for a task that found a 
 });
 
 test('§issue-4 a queued task reports the time it waited for a slot', async () => {
-  const waits: number[] = [];
-  const queue = new WorkQueue(1, 4, (seconds) => waits.push(seconds));
-  const first = heldTask();
-  const running = queue.run(first.task);
-  const queued = queue.run(async () => 'second');
+  const { waits, queue, first, running, queued } = busyQueue(4);
   assert.equal(queue.depth, 1);
   await sleep(30);
   first.release();
   assert.deepEqual(await running, { value: 'ran' });
-  assert.deepEqual(await queued, { value: 'second' });
+  assert.deepEqual(await queued, { value: 'queued' });
   assert.equal(waits.length, 2);
   assert.equal(waits[0], 0);
   assert.ok((waits[1] ?? 0) >= 0.02, `waited ${waits[1]} s`);
@@ -38,11 +44,7 @@ test('§issue-4 a queued task reports the time it waited for a slot', async () =
 });
 
 test('§issue-4 a full line refuses at once, runs nothing and reports no wait', async () => {
-  const waits: number[] = [];
-  const queue = new WorkQueue(1, 1, (seconds) => waits.push(seconds));
-  const first = heldTask();
-  const running = queue.run(first.task);
-  const queued = queue.run(async () => 'queued');
+  const { waits, queue, first, running, queued } = busyQueue(1);
   let ranRefused = false;
   const refused = await queue.run(async () => {
     ranRefused = true;

@@ -31,9 +31,14 @@ export class WalFlush {
    */
   constructor(path: string | null, sync?: SyncFile) {
     this.#path = path;
-    const file = sync ? null : new OpenWal();
-    this.#file = file;
-    this.#sync = file ? (wal) => file.datasync(wal) : (sync as SyncFile);
+    if (sync) {
+      this.#file = null;
+      this.#sync = sync;
+    } else {
+      const file = new OpenWal();
+      this.#file = file;
+      this.#sync = (wal) => file.datasync(wal);
+    }
   }
 
   /** Resolves once every commit made before this call is on disk; rejects if the flush failed. */
